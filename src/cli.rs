@@ -1,0 +1,184 @@
+//! The command tree. Names carry colons like Knex's (`migrate:latest`, `seed:run`).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "furrow",
+    version,
+    about = "Schema migrations and tracked, idempotent seeds for SQLite and MySQL/MariaDB, the Knex way.",
+    long_about = "Schema migrations and tracked, idempotent seeds for SQLite and MySQL/MariaDB, the Knex way.\n\nfurrow reads knexfile.yaml in this directory or the nearest parent. Migrations (migrations/) run once, in order, in batches; seeds (seeds/) run whenever asked and are tracked too.",
+    after_help = "Examples:\n  furrow init\n  furrow migrate:make create_accounts\n  furrow migrate:latest\n  furrow migrate:status --check\n  furrow seed:run\n  furrow --env production migrate:latest --dry-run\n\nExit codes: 0 success, 1 the work failed, 2 usage or configuration error,\n3 migrate:status --check found work to do, 130 interrupted.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct Global {
+    /// The knexfile to read (default: knexfile.yaml in this directory or the nearest parent).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub knexfile: Option<PathBuf>,
+    /// Work as if started in DIR.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+    /// The environment block of the knexfile (default: $FURROW_ENV, $NODE_ENV, development).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Override the client: sqlite3 (better-sqlite3, sqlite) or mysql (mysql2, mariadb).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub client: Option<String>,
+    /// Override the connection, e.g. ./dev.sqlite3, sqlite://./dev.sqlite3 or
+    /// mysql://user:pass@127.0.0.1:3306/db. With --client, no knexfile is needed.
+    #[arg(long, global = true, value_name = "URL")]
+    pub connection: Option<String>,
+    /// Override migrations.directory.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub migrations_directory: Option<PathBuf>,
+    /// Override migrations.tableName.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub migrations_table_name: Option<String>,
+    /// Override seeds.directory.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub seeds_directory: Option<PathBuf>,
+    /// Print exactly one JSON document on stdout (errors too).
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// No colour (also $NO_COLOR; there is none when stdout is not a terminal).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Print every SQL statement as it runs, on stderr (passwords and seed values are not printed).
+    #[arg(long, short = 'v', global = true)]
+    pub verbose: bool,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Ext {
+    Yaml,
+    Yml,
+    Sql,
+}
+
+impl Ext {
+    pub fn name(self) -> &'static str {
+        match self {
+            Ext::Yaml | Ext::Yml => "yaml",
+            Ext::Sql => "sql",
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write knexfile.yaml (SQLite for development, MySQL for production, commented),
+    /// migrations/ and seeds/. Never overwrites a knexfile.
+    Init,
+
+    /// Create a migration file from the template: migrations/<UTC timestamp>_<NAME>.<ext>.
+    #[command(name = "migrate:make", visible_alias = "make:migration")]
+    MigrateMake {
+        /// Letters, digits, _ and - (e.g. create_accounts).
+        name: String,
+        /// yaml (portable schema language) or sql (default: migrations.extension).
+        #[arg(short = 'x', long = "extension", value_enum)]
+        extension: Option<Ext>,
+    },
+
+    /// Apply every pending migration, in order, as one new batch.
+    #[command(name = "migrate:latest")]
+    MigrateLatest {
+        /// Print the SQL that would run; change nothing (not even the tracking tables).
+        #[arg(long)]
+        dry_run: bool,
+        /// Go on although files of applied migrations are missing.
+        #[arg(long)]
+        ignore_missing: bool,
+    },
+
+    /// Revert the last batch of migrations (or all of them), newest first.
+    #[command(name = "migrate:rollback")]
+    MigrateRollback {
+        /// Revert every applied migration.
+        #[arg(long)]
+        all: bool,
+        /// Print the SQL that would run; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Go on although files of other applied migrations are missing.
+        #[arg(long)]
+        ignore_missing: bool,
+    },
+
+    /// Apply the next pending migration (or the named one) as a new batch.
+    #[command(name = "migrate:up")]
+    MigrateUp {
+        /// File name, with or without extension, or the part after the timestamp.
+        name: Option<String>,
+        #[arg(long)]
+        ignore_missing: bool,
+    },
+
+    /// Revert the last applied migration (or the named one).
+    #[command(name = "migrate:down")]
+    MigrateDown {
+        /// File name, with or without extension, or the part after the timestamp.
+        name: Option<String>,
+    },
+
+    /// One line per migration: applied, pending, modified, missing or partial.
+    #[command(name = "migrate:status")]
+    MigrateStatus {
+        /// Exit with 3 when anything is not applied and clean (for CI and deploy checks).
+        #[arg(long)]
+        check: bool,
+    },
+
+    /// List completed and pending migrations, as Knex does.
+    #[command(name = "migrate:list")]
+    MigrateList,
+
+    /// The timestamp of the newest applied migration.
+    #[command(
+        name = "migrate:currentVersion",
+        visible_alias = "migrate:current-version"
+    )]
+    MigrateCurrentVersion,
+
+    /// Clear a migration lock left by a runner that cannot be checked (e.g. on another host).
+    #[command(name = "migrate:unlock")]
+    MigrateUnlock,
+
+    /// Print the SQL of one migration for this environment's dialect (no connection needed).
+    #[command(name = "migrate:sql")]
+    MigrateSql {
+        /// File name, with or without extension, or the part after the timestamp.
+        name: String,
+        /// The down section instead of the up section.
+        #[arg(long)]
+        down: bool,
+    },
+}
+
+impl Command {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Init => "init",
+            Command::MigrateMake { .. } => "migrate:make",
+            Command::MigrateLatest { .. } => "migrate:latest",
+            Command::MigrateRollback { .. } => "migrate:rollback",
+            Command::MigrateUp { .. } => "migrate:up",
+            Command::MigrateDown { .. } => "migrate:down",
+            Command::MigrateStatus { .. } => "migrate:status",
+            Command::MigrateList => "migrate:list",
+            Command::MigrateCurrentVersion => "migrate:currentVersion",
+            Command::MigrateUnlock => "migrate:unlock",
+            Command::MigrateSql { .. } => "migrate:sql",
+        }
+    }
+}

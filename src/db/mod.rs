@@ -1,0 +1,174 @@
+//! The small driver surface both engines implement; everything else is written once on top.
+
+mod value;
+pub use value::*;
+
+pub mod mysql;
+pub mod sqlite;
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::config::{Config, Connection};
+use crate::error::{Error, Result};
+
+/// A failed database call, as the engine reported it.
+#[derive(Debug, Clone)]
+pub struct DbError {
+    pub message: String,
+    /// The engine's error code (SQLite extended code name, MySQL error number).
+    pub code: Option<String>,
+    /// The statement was cut short by Ctrl-C.
+    pub interrupted: bool,
+    /// The connection is gone: nothing more can be sent on it.
+    pub connection_lost: bool,
+}
+
+impl DbError {
+    pub fn new(message: impl Into<String>) -> Self {
+        DbError {
+            message: message.into(),
+            code: None,
+            interrupted: false,
+            connection_lost: false,
+        }
+    }
+
+    /// Turns the engine error into the tool's error (or Interrupted after Ctrl-C).
+    pub fn into_error(self) -> Error {
+        if self.interrupted || crate::interrupt::requested() {
+            Error::interrupted()
+        } else {
+            Error::database(self.message)
+        }
+    }
+}
+
+impl fmt::Display for DbError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+pub type DbResult<T> = std::result::Result<T, DbError>;
+
+/// One column of a live table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnInfo {
+    pub name: String,
+    /// The declared type as the engine reports it (e.g. `VARCHAR(50)`, `int(10) unsigned`).
+    pub data_type: String,
+    pub nullable: bool,
+    /// Position in the primary key (1-based), 0 when not part of it.
+    pub primary_key: usize,
+    pub default: Option<String>,
+}
+
+/// Who holds a runner lock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holder {
+    /// host:pid:process-start, unique for a process.
+    pub owner: String,
+    pub host: String,
+    pub pid: i64,
+    /// When the lock was taken (UTC).
+    pub since: String,
+}
+
+impl fmt::Display for Holder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "process {} on host {} (since {} UTC)",
+            self.pid, self.host, self.since
+        )
+    }
+}
+
+/// A runner lock: one for migrations, one for seeds.
+#[derive(Debug, Clone)]
+pub struct LockSpec {
+    /// The table that records the holder (`<tableName>_lock`).
+    pub table: String,
+    /// A name unique to this database and runner kind (MySQL's GET_LOCK name).
+    pub name: String,
+    pub timeout: Duration,
+}
+
+/// How to open the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create the database file if needed; the normal case.
+    ReadWrite,
+    /// `--dry-run`: change nothing, create nothing (a missing SQLite file reads as empty).
+    ReadOnly,
+}
+
+/// The engine behind one pinned connection.
+pub trait Driver {
+    fn dialect(&self) -> Dialect;
+
+    /// Runs one statement with bound parameters; returns the rows it changed.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64>;
+
+    /// Runs one query and returns every row.
+    fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Vec<Value>>>;
+
+    fn begin(&mut self) -> DbResult<()>;
+    fn commit(&mut self) -> DbResult<()>;
+    fn rollback(&mut self) -> DbResult<()>;
+
+    fn table_exists(&mut self, table: &str) -> DbResult<bool>;
+
+    /// The columns of a live table, in order (empty when it does not exist).
+    fn columns(&mut self, table: &str) -> DbResult<Vec<ColumnInfo>>;
+
+    /// The primary key columns of a live table, in key order.
+    fn primary_key(&mut self, table: &str) -> DbResult<Vec<String>> {
+        let mut cols: Vec<ColumnInfo> = self
+            .columns(table)?
+            .into_iter()
+            .filter(|c| c.primary_key > 0)
+            .collect();
+        cols.sort_by_key(|c| c.primary_key);
+        Ok(cols.into_iter().map(|c| c.name).collect())
+    }
+
+    /// True when the engine commits on its own before or after this statement (MySQL DDL),
+    /// so a transaction cannot make the migration atomic.
+    fn commits_implicitly(&self, sql: &str) -> bool;
+
+    /// Tries once to take the lock: `None` when taken, `Some(holder)` when another runner has it.
+    /// A holder that is known to be dead is replaced.
+    fn try_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>>;
+
+    /// Releases a lock this runner holds.
+    fn release_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<()>;
+
+    /// `migrate:unlock`: clears the lock whoever holds it; returns who held it.
+    fn force_unlock(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>>;
+
+    /// A function that interrupts the statement running on this connection (Ctrl-C).
+    fn interrupter(&self) -> Box<dyn Fn() + Send + Sync>;
+
+    /// SQLite: the table's `CREATE` statement and its indexes and triggers, for table rebuilds.
+    fn sqlite_master(&mut self, _table: &str) -> DbResult<Option<crate::schema::LiveTable>> {
+        Ok(None)
+    }
+
+    /// SQLite: turns foreign key enforcement off or on (only outside a transaction).
+    fn set_foreign_keys(&mut self, _on: bool) -> DbResult<()> {
+        Ok(())
+    }
+}
+
+/// Opens the configured database; Ctrl-C will interrupt the statement running on it.
+/// `wait` bounds how long a busy database is waited on (the runner's lockTimeout).
+pub fn open(config: &Config, mode: OpenMode, wait: Duration) -> Result<Box<dyn Driver>> {
+    let d: Box<dyn Driver> = match &config.connection {
+        Connection::Sqlite(path) => Box::new(sqlite::SqliteDriver::open(path, mode, wait)?),
+        Connection::Mysql(m) => Box::new(mysql::MysqlDriver::open(m, &config.base_dir)?),
+    };
+    crate::interrupt::set_hook(d.interrupter());
+    Ok(d)
+}

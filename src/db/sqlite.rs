@@ -1,0 +1,309 @@
+//! SQLite through rusqlite (bundled): one connection, foreign keys on, busy waits bounded.
+
+use std::time::Duration;
+
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql};
+
+use super::{ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, OpenMode, Value};
+use crate::config::SqlitePath;
+use crate::error::{Error, Result};
+
+pub struct SqliteDriver {
+    conn: Connection,
+    busy_timeout: Duration,
+}
+
+impl ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Value::Float(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Bytes(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
+    }
+}
+
+fn from_ref(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Float(f),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Bytes(b.to_vec()),
+    }
+}
+
+impl SqliteDriver {
+    pub fn open(path: &SqlitePath, mode: OpenMode, busy_timeout: Duration) -> Result<Self> {
+        let conn = match path {
+            SqlitePath::Memory => Connection::open_in_memory(),
+            SqlitePath::File(p) => {
+                if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    if !dir.is_dir() {
+                        return Err(Error::connection(format!(
+                            "cannot open the SQLite database {}: its directory {} does not exist",
+                            p.display(),
+                            dir.display()
+                        ))
+                        .hint(format!(
+                            "create it (mkdir -p {}) or fix `connection.filename` in the knexfile",
+                            dir.display()
+                        )));
+                    }
+                }
+                match mode {
+                    // A dry run never creates the file: a missing one reads as an empty database.
+                    OpenMode::ReadOnly if !p.exists() => Connection::open_in_memory(),
+                    OpenMode::ReadOnly => Connection::open_with_flags(
+                        p,
+                        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                    ),
+                    OpenMode::ReadWrite => Connection::open(p),
+                }
+            }
+        }
+        .map_err(|e| {
+            Error::connection(format!(
+                "cannot open the SQLite database {}: {e}",
+                describe(path)
+            ))
+        })?;
+        let d = SqliteDriver { conn, busy_timeout };
+        d.conn
+            .busy_timeout(busy_timeout)
+            .and_then(|_| d.conn.execute_batch("PRAGMA foreign_keys = ON"))
+            .map_err(|e| {
+                Error::connection(format!(
+                    "cannot open the SQLite database {}: {e}",
+                    describe(path)
+                ))
+            })?;
+        Ok(d)
+    }
+
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+
+    fn err(&self, e: rusqlite::Error) -> DbError {
+        let mut out = DbError::new(e.to_string());
+        if let rusqlite::Error::SqliteFailure(f, msg) = &e {
+            out.code = Some(format!("{:?}", f.code));
+            out.message = msg.clone().unwrap_or_else(|| f.to_string());
+            match f.code {
+                ErrorCode::OperationInterrupted => out.interrupted = true,
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                    out.message = format!(
+                        "the database is locked by another process (waited {}s): {}",
+                        self.busy_timeout.as_secs(),
+                        out.message
+                    );
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    fn bind_and_run<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        mut each_row: impl FnMut(&rusqlite::Row<'_>) -> T,
+    ) -> DbResult<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.err(e))?;
+        for (i, p) in params.iter().enumerate() {
+            stmt.raw_bind_parameter(i + 1, p).map_err(|e| self.err(e))?;
+        }
+        let mut rows = stmt.raw_query();
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().map_err(|e| self.err(e))? {
+            out.push(each_row(row));
+        }
+        Ok(out)
+    }
+
+    fn holder(&self, spec: &LockSpec) -> DbResult<Option<Holder>> {
+        let sql = format!(
+            "SELECT owner, host, pid, acquired_at FROM {} WHERE id = 1",
+            Dialect::Sqlite.quote_ident(&spec.table)
+        );
+        let rows = self.bind_and_run(&sql, &[], |r| Holder {
+            owner: r.get(0).unwrap_or_default(),
+            host: r.get(1).unwrap_or_default(),
+            pid: r.get(2).unwrap_or_default(),
+            since: r.get(3).unwrap_or_default(),
+        })?;
+        Ok(rows.into_iter().next())
+    }
+}
+
+fn describe(path: &SqlitePath) -> String {
+    match path {
+        SqlitePath::Memory => ":memory:".into(),
+        SqlitePath::File(p) => p.display().to_string(),
+    }
+}
+
+impl Driver for SqliteDriver {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {
+        // Statements that return rows (PRAGMA, SELECT) are run to the end too.
+        self.bind_and_run(sql, params, |_| ())?;
+        Ok(self.conn.changes())
+    }
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Vec<Value>>> {
+        self.bind_and_run(sql, params, |r| {
+            let n = r.as_ref().column_count();
+            (0..n).map(|i| from_ref(r.get_ref_unwrap(i))).collect()
+        })
+    }
+
+    fn begin(&mut self) -> DbResult<()> {
+        // IMMEDIATE takes the write lock now, so two writers never deadlock on an upgrade.
+        self.conn
+            .execute_batch("BEGIN IMMEDIATE")
+            .map_err(|e| self.err(e))
+    }
+
+    fn commit(&mut self) -> DbResult<()> {
+        self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))
+    }
+
+    fn rollback(&mut self) -> DbResult<()> {
+        if self.conn.is_autocommit() {
+            return Ok(());
+        }
+        self.conn.execute_batch("ROLLBACK").map_err(|e| self.err(e))
+    }
+
+    fn table_exists(&mut self, table: &str) -> DbResult<bool> {
+        let rows = self.bind_and_run(
+            "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = ?1",
+            &[Value::Text(table.to_string())],
+            |_| (),
+        )?;
+        Ok(!rows.is_empty())
+    }
+
+    fn columns(&mut self, table: &str) -> DbResult<Vec<ColumnInfo>> {
+        let sql = format!("PRAGMA table_info({})", Dialect::Sqlite.quote_ident(table));
+        self.bind_and_run(&sql, &[], |r| ColumnInfo {
+            name: r.get(1).unwrap_or_default(),
+            data_type: r.get(2).unwrap_or_default(),
+            nullable: r.get::<_, i64>(3).unwrap_or(0) == 0,
+            default: r.get(4).ok(),
+            primary_key: r.get::<_, i64>(5).unwrap_or(0) as usize,
+        })
+    }
+
+    fn commits_implicitly(&self, _sql: &str) -> bool {
+        false
+    }
+
+    fn try_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>> {
+        // A cheap read first: while a live runner holds the lock, no write lock is needed.
+        if let Some(h) = self.holder(spec)? {
+            if h.owner != me.owner && crate::process::holder_alive(&h) {
+                return Ok(Some(h));
+            }
+        }
+        self.begin()?;
+        let result = (|| {
+            let current = self.holder(spec)?;
+            let table = Dialect::Sqlite.quote_ident(&spec.table);
+            match current {
+                Some(h) if h.owner != me.owner && crate::process::holder_alive(&h) => Ok(Some(h)),
+                _ => {
+                    // Free, ours, or left by a runner that died (kill -9): take it.
+                    self.execute(
+                        &format!(
+                            "INSERT OR REPLACE INTO {table} (id, owner, host, pid, acquired_at) VALUES (1, ?1, ?2, ?3, ?4)"
+                        ),
+                        &[
+                            Value::Text(me.owner.clone()),
+                            Value::Text(me.host.clone()),
+                            Value::Int(me.pid),
+                            Value::Text(me.since.clone()),
+                        ],
+                    )?;
+                    Ok(None)
+                }
+            }
+        })();
+        match result {
+            Ok(r) => {
+                self.commit()?;
+                Ok(r)
+            }
+            Err(e) => {
+                let _ = self.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    fn release_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<()> {
+        let _ = self.rollback();
+        let sql = format!(
+            "DELETE FROM {} WHERE id = 1 AND owner = ?1",
+            Dialect::Sqlite.quote_ident(&spec.table)
+        );
+        self.execute(&sql, &[Value::Text(me.owner.clone())])
+            .map(|_| ())
+    }
+
+    fn force_unlock(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>> {
+        let held = self.holder(spec)?;
+        let sql = format!("DELETE FROM {}", Dialect::Sqlite.quote_ident(&spec.table));
+        self.execute(&sql, &[])?;
+        Ok(held)
+    }
+
+    fn interrupter(&self) -> Box<dyn Fn() + Send + Sync> {
+        let handle = self.conn.get_interrupt_handle();
+        Box::new(move || handle.interrupt())
+    }
+
+    fn sqlite_master(&mut self, table: &str) -> DbResult<Option<crate::schema::LiveTable>> {
+        let create = self.bind_and_run(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
+            &[Value::Text(table.to_string())],
+            |r| r.get::<_, String>(0).unwrap_or_default(),
+        )?;
+        let Some(create_sql) = create.into_iter().next() else {
+            return Ok(None);
+        };
+        let dependents = self.bind_and_run(
+            "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = ?1 AND type IN ('index', 'trigger') ORDER BY rowid",
+            &[Value::Text(table.to_string())],
+            |r| {
+                (
+                    r.get::<_, String>(0).unwrap_or_default(),
+                    r.get::<_, String>(1).unwrap_or_default(),
+                    r.get::<_, Option<String>>(2).unwrap_or_default(),
+                )
+            },
+        )?;
+        Ok(Some(crate::schema::LiveTable {
+            create_sql,
+            dependents,
+        }))
+    }
+
+    fn set_foreign_keys(&mut self, on: bool) -> DbResult<()> {
+        let sql = if on {
+            "PRAGMA foreign_keys = ON"
+        } else {
+            "PRAGMA foreign_keys = OFF"
+        };
+        self.conn.execute_batch(sql).map_err(|e| self.err(e))
+    }
+}

@@ -1,0 +1,51 @@
+//! Ctrl-C: the first press stops the running statement, rolls back and releases the lock;
+//! a second press exits at once.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use crate::error::{Error, Result};
+
+static REQUESTED: AtomicBool = AtomicBool::new(false);
+type Hook = Box<dyn Fn() + Send + Sync>;
+static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
+
+/// Installs the Ctrl-C handler (once, at start-up).
+pub fn install() {
+    let _ = ctrlc::set_handler(|| {
+        if REQUESTED.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        if let Ok(hook) = HOOK.lock() {
+            if let Some(h) = hook.as_ref() {
+                h();
+            }
+        }
+    });
+}
+
+/// Registers what stops the running statement (the connection's interrupter).
+pub fn set_hook(hook: Hook) {
+    if let Ok(mut h) = HOOK.lock() {
+        *h = Some(hook);
+    }
+}
+
+pub fn clear_hook() {
+    if let Ok(mut h) = HOOK.lock() {
+        *h = None;
+    }
+}
+
+pub fn requested() -> bool {
+    REQUESTED.load(Ordering::SeqCst)
+}
+
+/// Err(Interrupted) once Ctrl-C was pressed: called between statements and while waiting.
+pub fn check() -> Result<()> {
+    if requested() {
+        Err(Error::interrupted())
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,678 @@
+//! The migrate commands: thin layers over source (files), plan (what to do) and the runner.
+
+pub mod plan;
+pub mod runner;
+pub mod source;
+
+use serde_json::json;
+
+use crate::config::{ChecksumPolicy, Config};
+use crate::db::{self, Driver, OpenMode};
+use crate::error::{Error, Kind, Result};
+use crate::report::{Report, Style};
+use crate::schema::{self, Direction};
+use crate::track::{self, AppliedRow};
+use crate::Ctx;
+
+use plan::{Policy, Revert, State};
+use runner::{Done, Job, Runner};
+use source::{MigrationFile, Section};
+
+/// Flags shared by the commands that change the schema.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOpts {
+    pub dry_run: bool,
+    pub ignore_missing: bool,
+}
+
+fn policy(config: &Config, ignore_missing: bool) -> Policy {
+    Policy {
+        ignore_missing,
+        strict_checksums: config.migrations.checksums == ChecksumPolicy::Strict,
+    }
+}
+
+fn open(ctx: &Ctx, mode: OpenMode) -> Result<Box<dyn Driver>> {
+    db::open(ctx.config, mode, ctx.config.migrations.lock_timeout)
+}
+
+fn lock(ctx: &Ctx) -> crate::db::LockSpec {
+    track::lock_spec(
+        &ctx.config.migrations.table_name,
+        &ctx.config.database_key(),
+        ctx.config.migrations.lock_timeout,
+    )
+}
+
+/// Reads the tracking rows without creating anything (dry runs, read-only commands).
+fn read_rows_if_any(d: &mut dyn Driver, table: &str) -> Result<Vec<AppliedRow>> {
+    if d.table_exists(table).map_err(|e| e.into_error())? {
+        track::read_migrations(d, table)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// Runs `body` on the open database holding the migration lock, with the tracking tables ready.
+fn locked<T>(
+    ctx: &Ctx,
+    body: impl FnOnce(&mut dyn Driver, Vec<AppliedRow>) -> Result<T>,
+) -> Result<T> {
+    let mut d = open(ctx, OpenMode::ReadWrite)?;
+    let table = ctx.config.migrations.table_name.clone();
+    track::ensure_migration_tables(&mut *d, &table)?;
+    track::with_lock(&mut *d, &lock(ctx), ctx.out, |d| {
+        let rows = track::read_migrations(d, &table)?;
+        body(d, rows)
+    })
+}
+
+fn header(ctx: &Ctx, command: &str) -> Report {
+    let mut r = Report::new(command);
+    r.line(Style::Dim, format!("Using environment: {}", ctx.config.env));
+    r.set("environment", ctx.config.env.clone());
+    r
+}
+
+fn done_json(done: &[Done]) -> serde_json::Value {
+    json!(done
+        .iter()
+        .map(|d| json!({"name": d.name, "duration_ms": d.duration_ms, "statements": d.statements}))
+        .collect::<Vec<_>>())
+}
+
+fn done_lines(r: &mut Report, done: &[Done]) {
+    for d in done {
+        r.line(Style::Item, format!("{} ({} ms)", d.name, d.duration_ms));
+    }
+}
+
+/// Parses the up sections of the files to apply: every one before the first statement runs.
+fn up_jobs<'a>(
+    files: &'a [MigrationFile],
+    idxs: &[usize],
+    d: &dyn Driver,
+    config: &Config,
+) -> Result<Vec<Job<'a>>> {
+    idxs.iter()
+        .map(|&i| {
+            let file = &files[i];
+            let section =
+                source::parse(file, Direction::Up, d.dialect(), config)?.unwrap_or(Section {
+                    steps: Vec::new(),
+                    transaction: true,
+                });
+            Ok(Job {
+                file,
+                section,
+                skip: 0,
+            })
+        })
+        .collect()
+}
+
+/// Parses the down sections of the migrations to revert, refusing irreversible ones.
+fn down_jobs<'a>(
+    files: &'a [MigrationFile],
+    reverts: &[Revert<'_>],
+    d: &dyn Driver,
+    config: &Config,
+) -> Result<Vec<Job<'a>>> {
+    reverts
+        .iter()
+        .map(|r| {
+            let file = &files[r.file];
+            match source::parse(file, Direction::Down, d.dialect(), config)? {
+                Some(section) => Ok(Job {
+                    file,
+                    section,
+                    skip: 0,
+                }),
+                None => Err(Error::new(
+                    Kind::Irreversible,
+                    format!(
+                        "{} cannot be rolled back: it has no `-- migrate:down` section",
+                        file.display
+                    ),
+                )
+                .hint("add a `-- migrate:down` section with the statements that undo it (an empty one if there is nothing to undo)")
+                .detail("nothing was rolled back")),
+            }
+        })
+        .collect()
+}
+
+/// The SQL a job would run, for dry runs and migrate:sql.
+fn preview(job: &Job<'_>, dialect: db::Dialect) -> Vec<String> {
+    job.section.steps[job.skip..]
+        .iter()
+        .map(|s| {
+            let text = schema::preview(s, dialect);
+            if text.trim_end().ends_with(';') || text.trim_start().starts_with("--") {
+                text
+            } else {
+                format!("{text};")
+            }
+        })
+        .collect()
+}
+
+fn dry_run_report(
+    ctx: &Ctx,
+    command: &str,
+    title: String,
+    jobs: &[Job<'_>],
+    dialect: db::Dialect,
+    dir: &str,
+) -> Report {
+    let mut r = header(ctx, command);
+    r.set("dry_run", true);
+    r.line(Style::Success, title);
+    let mut items = Vec::new();
+    for job in jobs {
+        let sql = preview(job, dialect);
+        r.line(Style::Plain, format!("-- {} ({dir})", job.file.name));
+        for s in &sql {
+            r.line(Style::Plain, s.clone());
+        }
+        items.push(json!({"name": job.file.name, "sql": sql}));
+    }
+    r.line(Style::Dim, "Dry run: nothing was changed.");
+    r.set("migrations", json!(items));
+    r
+}
+
+fn warn_history(ctx: &Ctx, modified: &[String], missing: &[String]) {
+    if !modified.is_empty() {
+        ctx.out.warn(format!(
+            "applied migration(s) changed since they ran: {} (checksum differs); put schema changes in a new migration",
+            modified.join(", ")
+        ));
+    }
+    if !missing.is_empty() {
+        ctx.out.warn(format!(
+            "applied migration(s) have no file (ignored with --ignore-missing): {}",
+            missing.join(", ")
+        ));
+    }
+}
+
+/// Before resuming a partial migration, its committed statements must be unchanged.
+fn check_resume(job: &Job<'_>, recorded: &[String]) -> Result<()> {
+    for (i, step) in job.section.steps.iter().take(job.skip).enumerate() {
+        let now = source::step_checksum(step);
+        if recorded.get(i) != Some(&now) {
+            return Err(Error::new(
+                Kind::Partial,
+                format!(
+                    "{}: {} changed since it was committed, so furrow cannot resume this partial migration",
+                    job.file.display, step.origin
+                ),
+            )
+            .hint(format!(
+                "restore the first {} statement(s) as they were and fix only the failed one, or run `furrow migrate:down {}` and start over",
+                job.skip, job.file.name
+            )));
+        }
+    }
+    if job.section.steps.len() < job.skip {
+        return Err(Error::new(
+            Kind::Partial,
+            format!(
+                "{}: it now has {} statement(s), fewer than the {} already committed",
+                job.file.display,
+                job.section.steps.len(),
+                job.skip
+            ),
+        ));
+    }
+    Ok(())
+}
+
+pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
+    let files = source::list(ctx.config, ctx.out)?;
+    let pol = policy(ctx.config, opts.ignore_missing);
+    let table = ctx.config.migrations.table_name.clone();
+    if opts.dry_run {
+        let mut d = open(ctx, OpenMode::ReadOnly)?;
+        let rows = read_rows_if_any(&mut *d, &table)?;
+        let p = plan::latest(&files, &rows, &pol)?;
+        warn_history(ctx, &p.modified, &p.missing);
+        let jobs = latest_jobs(&files, &p, &*d, ctx.config)?;
+        if jobs.is_empty() {
+            let mut r = header(ctx, "migrate:latest");
+            r.line(Style::Success, "Already up to date")
+                .set("dry_run", true)
+                .set("migrations", json!([]));
+            return Ok(r);
+        }
+        let title = format!("Batch {} would run: {} migrations", p.batch, jobs.len());
+        return Ok(dry_run_report(
+            ctx,
+            "migrate:latest",
+            title,
+            &jobs,
+            d.dialect(),
+            "up",
+        ));
+    }
+    locked(ctx, |d, rows| {
+        let p = plan::latest(&files, &rows, &pol)?;
+        warn_history(ctx, &p.modified, &p.missing);
+        let jobs = latest_jobs(&files, &p, &*d, ctx.config)?;
+        let mut r = header(ctx, "migrate:latest");
+        if jobs.is_empty() {
+            r.line(Style::Success, "Already up to date")
+                .set("batch", serde_json::Value::Null)
+                .set("migrations", json!([]));
+            return Ok(r);
+        }
+        let done = Runner {
+            driver: d,
+            table: &table,
+            out: ctx.out,
+        }
+        .run(jobs, Direction::Up, p.batch)?;
+        r.line(
+            Style::Success,
+            format!("Batch {} run: {} migrations", p.batch, done.len()),
+        );
+        done_lines(&mut r, &done);
+        r.set("batch", p.batch).set("migrations", done_json(&done));
+        Ok(r)
+    })
+}
+
+fn latest_jobs<'a>(
+    files: &'a [MigrationFile],
+    p: &plan::LatestPlan,
+    d: &dyn Driver,
+    config: &Config,
+) -> Result<Vec<Job<'a>>> {
+    let mut jobs = Vec::new();
+    if let Some(res) = &p.resume {
+        let mut job = up_jobs(files, &[res.file], d, config)?.remove(0);
+        job.skip = res.done;
+        check_resume(&job, &res.checksums)?;
+        jobs.push(job);
+    }
+    jobs.extend(up_jobs(files, &p.pending, d, config)?);
+    Ok(jobs)
+}
+
+pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
+    let files = source::list(ctx.config, ctx.out)?;
+    let pol = policy(ctx.config, opts.ignore_missing);
+    let table = ctx.config.migrations.table_name.clone();
+    let summary = |reverts: &[Revert<'_>], n: usize, verb: &str| -> String {
+        let batches: Vec<i64> = reverts.iter().map(|r| r.row.batch).collect();
+        let (lo, hi) = (
+            batches.iter().min().copied().unwrap_or(0),
+            batches.iter().max().copied().unwrap_or(0),
+        );
+        if lo == hi {
+            format!("Batch {hi} {verb}: {n} migrations")
+        } else {
+            format!("Batches {lo}–{hi} {verb}: {n} migrations")
+        }
+    };
+    if opts.dry_run {
+        let mut d = open(ctx, OpenMode::ReadOnly)?;
+        let rows = read_rows_if_any(&mut *d, &table)?;
+        let reverts = plan::rollback(&files, &rows, all, &pol)?;
+        if reverts.is_empty() {
+            let mut r = header(ctx, "migrate:rollback");
+            r.line(Style::Success, "Already at the base migration")
+                .set("dry_run", true)
+                .set("migrations", json!([]));
+            return Ok(r);
+        }
+        let jobs = down_jobs(&files, &reverts, &*d, ctx.config)?;
+        let title = summary(&reverts, jobs.len(), "would roll back");
+        return Ok(dry_run_report(
+            ctx,
+            "migrate:rollback",
+            title,
+            &jobs,
+            d.dialect(),
+            "down",
+        ));
+    }
+    locked(ctx, |d, rows| {
+        let reverts = plan::rollback(&files, &rows, all, &pol)?;
+        let mut r = header(ctx, "migrate:rollback");
+        if reverts.is_empty() {
+            r.line(Style::Success, "Already at the base migration")
+                .set("migrations", json!([]));
+            return Ok(r);
+        }
+        let jobs = down_jobs(&files, &reverts, &*d, ctx.config)?;
+        let title = summary(&reverts, jobs.len(), "rolled back");
+        let done = Runner {
+            driver: d,
+            table: &table,
+            out: ctx.out,
+        }
+        .run(jobs, Direction::Down, 0)?;
+        r.line(Style::Success, title);
+        done_lines(&mut r, &done);
+        r.set("migrations", done_json(&done));
+        Ok(r)
+    })
+}
+
+pub fn up(ctx: &Ctx, name: Option<&str>, opts: RunOpts) -> Result<Report> {
+    let files = source::list(ctx.config, ctx.out)?;
+    let pol = policy(ctx.config, opts.ignore_missing);
+    let table = ctx.config.migrations.table_name.clone();
+    locked(ctx, |d, rows| {
+        let p = plan::latest(&files, &rows, &pol)?;
+        warn_history(ctx, &p.modified, &p.missing);
+        let mut r = header(ctx, "migrate:up");
+        // A fixed partial migration is finished first, whatever was asked.
+        let jobs = if p.resume.is_some() && name.is_none() {
+            let mut jobs = latest_jobs(&files, &p, &*d, ctx.config)?;
+            jobs.truncate(1);
+            jobs
+        } else {
+            match plan::up(&files, &rows, name)? {
+                Some(i) => up_jobs(&files, &[i], &*d, ctx.config)?,
+                None => Vec::new(),
+            }
+        };
+        if jobs.is_empty() {
+            r.line(Style::Success, "Already up to date")
+                .set("migrations", json!([]));
+            return Ok(r);
+        }
+        let done = Runner {
+            driver: d,
+            table: &table,
+            out: ctx.out,
+        }
+        .run(jobs, Direction::Up, p.batch)?;
+        r.line(
+            Style::Success,
+            format!("Batch {} ran the following migrations:", p.batch),
+        );
+        done_lines(&mut r, &done);
+        r.set("batch", p.batch).set("migrations", done_json(&done));
+        Ok(r)
+    })
+}
+
+pub fn down(ctx: &Ctx, name: Option<&str>) -> Result<Report> {
+    let files = source::list(ctx.config, ctx.out)?;
+    let table = ctx.config.migrations.table_name.clone();
+    locked(ctx, |d, rows| {
+        let mut r = header(ctx, "migrate:down");
+        let Some(revert) = plan::down(&files, &rows, name)? else {
+            r.line(Style::Success, "Already at the base migration")
+                .set("migrations", json!([]));
+            return Ok(r);
+        };
+        let batch = revert.row.batch;
+        let jobs = down_jobs(&files, std::slice::from_ref(&revert), &*d, ctx.config)?;
+        let done = Runner {
+            driver: d,
+            table: &table,
+            out: ctx.out,
+        }
+        .run(jobs, Direction::Down, 0)?;
+        r.line(
+            Style::Success,
+            format!("Batch {batch} rolled back the following migrations:"),
+        );
+        done_lines(&mut r, &done);
+        r.set("batch", batch).set("migrations", done_json(&done));
+        Ok(r)
+    })
+}
+
+/// Reads files and rows for the read-only commands (creating the tracking tables on first use).
+fn read_state(ctx: &Ctx) -> Result<(Vec<MigrationFile>, Vec<AppliedRow>)> {
+    let files = source::list(ctx.config, ctx.out)?;
+    let mut d = open(ctx, OpenMode::ReadWrite)?;
+    let table = &ctx.config.migrations.table_name;
+    track::ensure_migration_tables(&mut *d, table)?;
+    let rows = track::read_migrations(&mut *d, table)?;
+    Ok((files, rows))
+}
+
+pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
+    let (files, rows) = read_state(ctx)?;
+    let items = plan::status(&files, &rows);
+    let mut r = header(ctx, "migrate:status");
+    let mut json_items = Vec::new();
+    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
+    for it in &items {
+        *counts.entry(it.state.name()).or_default() += 1;
+        let (style, detail) = match (&it.state, it.row) {
+            (State::Applied, Some(row)) => (
+                Style::Item,
+                format!("batch {}, {}", row.batch, row.migration_time),
+            ),
+            (State::Modified, Some(row)) => (
+                Style::Attention,
+                format!(
+                    "batch {}, {}; the file changed since it was applied",
+                    row.batch, row.migration_time
+                ),
+            ),
+            (State::Pending, _) => (Style::Attention, String::new()),
+            (State::Missing, Some(row)) => (
+                Style::Problem,
+                format!(
+                    "batch {}, {}; the file is missing",
+                    row.batch, row.migration_time
+                ),
+            ),
+            (State::Partial, Some(row)) => (
+                Style::Problem,
+                format!(
+                    "{} statement(s) committed, then failed: {}",
+                    row.statements_applied.unwrap_or(0),
+                    row.error.as_deref().unwrap_or("?")
+                ),
+            ),
+            _ => (Style::Item, String::new()),
+        };
+        let label = format!("{:<9}{}", it.state.name(), it.name);
+        r.line(
+            style,
+            if detail.is_empty() {
+                label
+            } else {
+                format!("{label}  ({detail})")
+            },
+        );
+        let mut j = json!({"name": it.name, "state": it.state.name()});
+        if let Some(row) = it.row {
+            j["batch"] = json!(row.batch);
+            j["applied_at"] = json!(row.migration_time);
+            j["duration_ms"] = json!(row.duration_ms);
+            if it.state == State::Partial {
+                j["statements_applied"] = json!(row.statements_applied);
+                j["error"] = json!(row.error);
+            }
+        }
+        if let Some(f) = it.file {
+            j["file"] = json!(f.display);
+        }
+        json_items.push(j);
+    }
+    if items.is_empty() {
+        r.line(Style::Plain, "No migrations found.");
+    }
+    let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
+    if !summary.is_empty() {
+        r.line(Style::Plain, format!("{}.", summary.join(", ")));
+    }
+    let needs_work = items.iter().any(|i| i.state != State::Applied);
+    r.set("items", json!(json_items))
+        .set("up_to_date", !needs_work);
+    if check && needs_work {
+        r.exit_code = 3;
+    }
+    Ok(r)
+}
+
+pub fn list(ctx: &Ctx) -> Result<Report> {
+    let (files, rows) = read_state(ctx)?;
+    let mut r = header(ctx, "migrate:list");
+    let applied: std::collections::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    let mut completed: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    completed.sort_unstable();
+    let pending: Vec<&str> = files
+        .iter()
+        .filter(|f| !applied.contains(f.name.as_str()))
+        .map(|f| f.name.as_str())
+        .collect();
+    for (names, what) in [(&completed, "Completed"), (&pending, "Pending")] {
+        if names.is_empty() {
+            r.line(Style::Plain, format!("No {what} Migration files Found."));
+        } else {
+            r.line(
+                Style::Success,
+                format!("Found {} {what} Migration file/files.", names.len()),
+            );
+            for n in names.iter() {
+                r.line(Style::Plain, n.to_string());
+            }
+        }
+    }
+    r.set("completed", json!(completed))
+        .set("pending", json!(pending));
+    Ok(r)
+}
+
+pub fn current_version(ctx: &Ctx) -> Result<Report> {
+    let (_, rows) = read_state(ctx)?;
+    let version = rows
+        .iter()
+        .filter_map(|r| {
+            r.name
+                .split('_')
+                .next()
+                .filter(|v| v.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .max()
+        .map(str::to_string);
+    let mut r = header(ctx, "migrate:currentVersion");
+    r.line(
+        Style::Success,
+        format!("Current Version: {}", version.as_deref().unwrap_or("none")),
+    )
+    .set("version", json!(version));
+    Ok(r)
+}
+
+pub fn unlock(ctx: &Ctx) -> Result<Report> {
+    let mut d = open(ctx, OpenMode::ReadWrite)?;
+    let table = &ctx.config.migrations.table_name;
+    track::ensure_migration_tables(&mut *d, table)?;
+    let held = d.force_unlock(&lock(ctx)).map_err(|e| e.into_error())?;
+    let mut r = header(ctx, "migrate:unlock");
+    match &held {
+        Some(h) => {
+            r.line(
+                Style::Success,
+                format!("Migration lock released (it was held by {h})"),
+            );
+        }
+        None => {
+            r.line(Style::Success, "The migration lock was not held");
+        }
+    }
+    r.set("was_held", held.is_some());
+    Ok(r)
+}
+
+/// `migrate:sql NAME [--down]`: the SQL of one migration for this environment's dialect,
+/// without connecting.
+pub fn sql(ctx: &Ctx, name: &str, down: bool) -> Result<Report> {
+    let files = source::list(ctx.config, ctx.out)?;
+    let file = source::resolve(name, &files, |f| f.name.as_str()).map_err(|names| {
+        Error::validation(format!(
+            "no migration file named `{name}`{}",
+            crate::text::did_you_mean(name, names.iter().copied())
+        ))
+        .hint("`furrow migrate:status` lists the migrations")
+    })?;
+    let dialect = ctx.config.client.dialect();
+    let dir = if down { Direction::Down } else { Direction::Up };
+    let section = source::parse(file, dir, dialect, ctx.config)?.ok_or_else(|| {
+        Error::new(
+            Kind::Irreversible,
+            format!("{} has no `-- migrate:down` section", file.display),
+        )
+    })?;
+    let job = Job {
+        file,
+        section,
+        skip: 0,
+    };
+    let sql = preview(&job, dialect);
+    let mut r = Report::new("migrate:sql");
+    r.line(
+        Style::Dim,
+        format!(
+            "-- {} ({}, {}{})",
+            file.name,
+            if down { "down" } else { "up" },
+            dialect,
+            if job.section.transaction {
+                ""
+            } else {
+                ", no transaction"
+            }
+        ),
+    );
+    for s in &sql {
+        r.line(Style::Plain, s.clone());
+    }
+    r.set("name", file.name.clone())
+        .set("direction", if down { "down" } else { "up" })
+        .set("dialect", dialect.name())
+        .set("transaction", job.section.transaction)
+        .set("sql", json!(sql));
+    Ok(r)
+}
+
+/// `migrate:make NAME`: a new migration file with a unique timestamp.
+pub fn make(ctx: &Ctx, name: &str, ext: Option<&str>) -> Result<Report> {
+    crate::scaffold::check_name(name, "migration")?;
+    let ext = ext.unwrap_or(&ctx.config.migrations.extension);
+    let (template, ext) = match ext {
+        "sql" => (crate::scaffold::MIGRATION_SQL, "sql"),
+        _ => (crate::scaffold::MIGRATION_YAML, "yaml"),
+    };
+    let dir = ctx.config.migrations.directories[0].clone();
+    let taken: Vec<String> = ctx
+        .config
+        .migrations
+        .directories
+        .iter()
+        .filter_map(|d| std::fs::read_dir(d).ok())
+        .flatten()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().chars().take(14).collect())
+        .collect();
+    let mut ts = chrono::Utc::now().naive_utc();
+    let mut stamp = ts.format("%Y%m%d%H%M%S").to_string();
+    while taken.contains(&stamp) {
+        ts += chrono::Duration::seconds(1);
+        stamp = ts.format("%Y%m%d%H%M%S").to_string();
+    }
+    let mut tctx = tera::Context::new();
+    tctx.insert("name", name);
+    tctx.insert("timestamp", &stamp);
+    let content = crate::scaffold::render(Some(&ctx.config.base_dir), template, &tctx)?;
+    let path = dir.join(format!("{stamp}_{name}.{ext}"));
+    crate::scaffold::write_new(&path, &content)?;
+    let shown = ctx.config.display_path(&path);
+    let mut r = Report::new("migrate:make");
+    r.line(Style::Success, format!("Created Migration: {shown}"))
+        .set("path", shown);
+    Ok(r)
+}

@@ -1,0 +1,485 @@
+//! Finding migration files and turning one into the steps the runner executes.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::db::Dialect;
+use crate::error::{io_error, Error, Result};
+use crate::report::Output;
+use crate::schema::{self, Direction, Step, StepKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Sql,
+    Yaml,
+}
+
+/// A migration file on disk.
+#[derive(Debug, Clone)]
+pub struct MigrationFile {
+    /// The file name with its extension: the name tracked in the database.
+    pub name: String,
+    pub path: PathBuf,
+    /// The path as shown to people (relative to the project).
+    pub display: String,
+    pub format: Format,
+    /// SHA-256 of the bytes with `\r\n` normalised to `\n`, in hex.
+    pub checksum: String,
+    pub content: Vec<u8>,
+}
+
+impl MigrationFile {
+    /// The 14-digit timestamp the name starts with.
+    pub fn version(&self) -> &str {
+        &self.name[..14]
+    }
+}
+
+/// SHA-256 of the bytes with `\r\n` normalised to `\n`, in lowercase hex.
+pub fn checksum(bytes: &[u8]) -> String {
+    let mut h = Sha256::new();
+    let mut start = 0;
+    for i in memchr_iter(b'\r', bytes) {
+        if bytes.get(i + 1) == Some(&b'\n') {
+            h.update(&bytes[start..i]);
+            start = i + 1;
+        }
+    }
+    h.update(&bytes[start..]);
+    hex(&h.finalize())
+}
+
+fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    hay.iter()
+        .enumerate()
+        .filter(move |(_, b)| **b == needle)
+        .map(|(i, _)| i)
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// A migration file name: `<14-digit timestamp>_<name>.<sql|yaml|yml>`.
+pub fn valid_name(file_name: &str) -> Option<Format> {
+    let (stem, ext) = file_name.rsplit_once('.')?;
+    let format = match ext {
+        "sql" => Format::Sql,
+        "yaml" | "yml" => Format::Yaml,
+        _ => return None,
+    };
+    let b = stem.as_bytes();
+    let ok = b.len() > 15
+        && b[..14].iter().all(u8::is_ascii_digit)
+        && b[14] == b'_'
+        && b[15..]
+            .iter()
+            .all(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-');
+    ok.then_some(format)
+}
+
+fn is_candidate(file_name: &str) -> bool {
+    !file_name.starts_with('.')
+        && matches!(
+            file_name.rsplit_once('.').map(|(_, e)| e),
+            Some("sql" | "yaml" | "yml")
+        )
+}
+
+/// Every migration file of the configured directories, sorted by name.
+/// A missing directory reads as empty (with a warning).
+pub fn list(config: &Config, out: &Output) -> Result<Vec<MigrationFile>> {
+    let mut files: Vec<MigrationFile> = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for dir in &config.migrations.directories {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                out.warn(format!(
+                    "the migrations directory {} does not exist; `furrow migrate:make NAME` creates it",
+                    config.display_path(dir)
+                ));
+                continue;
+            }
+            Err(e) => return Err(io_error("read the migrations directory", dir, &e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(|e| io_error("read the migrations directory", dir, &e))?;
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            if !is_candidate(&file_name) {
+                continue;
+            }
+            let path = entry.path();
+            if !path.is_file() {
+                continue;
+            }
+            let display = config.display_path(&path);
+            let Some(format) = valid_name(&file_name) else {
+                return Err(Error::validation(format!(
+                    "{display}: a migration's name must be <14-digit UTC timestamp>_<name>.<sql|yaml>, with a name of letters, digits, _ and -"
+                ))
+                .hint(format!(
+                    "rename it, e.g. to {}_{}; `furrow migrate:make NAME` writes names this way",
+                    crate::clock::timestamp_prefix(),
+                    sanitize(&file_name)
+                )));
+            };
+            if let Some(other) = seen.get(&file_name) {
+                return Err(Error::validation(format!(
+                    "the migration {file_name} exists twice: {other} and {display}"
+                ))
+                .hint(
+                    "names must be unique across all migration directories: rename or remove one",
+                ));
+            }
+            let content = std::fs::read(&path).map_err(|e| io_error("read", &path, &e))?;
+            seen.insert(file_name.clone(), display.clone());
+            files.push(MigrationFile {
+                checksum: checksum(&content),
+                name: file_name,
+                path,
+                display,
+                format,
+                content,
+            });
+        }
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
+}
+
+fn sanitize(file_name: &str) -> String {
+    let stem_start = file_name
+        .find(|c: char| !c.is_ascii_digit() && c != '_')
+        .unwrap_or(0);
+    file_name[stem_start..]
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// The statements of one direction of a migration, ready to run.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub steps: Vec<Step>,
+    pub transaction: bool,
+}
+
+/// Reads one direction of a migration; `Ok(None)` for a down that does not exist
+/// (an irreversible migration). Every error names the file and where in it.
+pub fn parse(
+    file: &MigrationFile,
+    dir: Direction,
+    dialect: Dialect,
+    config: &Config,
+) -> Result<Option<Section>> {
+    let text = std::str::from_utf8(&file.content).map_err(|e| {
+        let line = file.content[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        Error::validation(format!(
+            "{}: line {line} is not valid UTF-8 text",
+            file.display
+        ))
+        .hint("save the file as UTF-8")
+    })?;
+    if text.trim().is_empty() {
+        return Err(Error::validation(format!("{}: the file is empty", file.display)).hint(
+            match file.format {
+                Format::Sql => "write `-- migrate:up` followed by its statements (and `-- migrate:down` with the statements that undo them)",
+                Format::Yaml => "write an `up:` list of operations",
+            },
+        ));
+    }
+    let default_tx = !config.migrations.disable_transactions;
+    match file.format {
+        Format::Sql => parse_sql(file, text, dir, dialect, default_tx),
+        Format::Yaml => parse_yaml(file, text, dir, dialect, default_tx),
+    }
+}
+
+fn parse_yaml(
+    file: &MigrationFile,
+    text: &str,
+    dir: Direction,
+    dialect: Dialect,
+    default_tx: bool,
+) -> Result<Option<Section>> {
+    let located = |e: schema::SchemaError| Error::validation(format!("{}: {e}", file.display));
+    let m = schema::parse_migration(text).map_err(located)?;
+    let steps = schema::steps(&m, dir, dialect).map_err(|e| {
+        let irreversible = dir == Direction::Down;
+        let err = Error::validation(format!("{}: {e}", file.display));
+        if irreversible {
+            Error {
+                kind: crate::error::Kind::Irreversible,
+                ..err
+            }
+        } else {
+            err
+        }
+    })?;
+    Ok(Some(Section {
+        steps,
+        transaction: m.transaction.unwrap_or(default_tx),
+    }))
+}
+
+/// A `-- migrate:up` / `-- migrate:down` marker line.
+struct Marker {
+    kind: Direction,
+    line: usize,
+    /// Byte offset just past the marker line.
+    body_start: usize,
+    /// Byte offset where the marker line starts.
+    start: usize,
+    transaction: Option<bool>,
+}
+
+fn find_markers(file: &MigrationFile, text: &str) -> Result<Vec<Marker>> {
+    let mut markers = Vec::new();
+    let mut offset = 0;
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
+        let line_no = i + 1;
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim();
+        let Some(rest) = line.strip_prefix("--") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        let Some(directive) = rest.strip_prefix("migrate:") else {
+            continue;
+        };
+        let mut words = directive.split_whitespace();
+        let kind = match words.next() {
+            Some("up") => Direction::Up,
+            Some("down") => Direction::Down,
+            other => {
+                return Err(Error::validation(format!(
+                    "{} line {line_no}: unknown marker `-- migrate:{}`",
+                    file.display,
+                    other.unwrap_or("")
+                ))
+                .hint("the markers are `-- migrate:up` and `-- migrate:down`"))
+            }
+        };
+        let mut transaction = None;
+        for opt in words {
+            match opt.split_once(':') {
+                Some(("transaction", "false")) => transaction = Some(false),
+                Some(("transaction", "true")) => transaction = Some(true),
+                _ => {
+                    return Err(Error::validation(format!(
+                        "{} line {line_no}: unknown option `{opt}` on the marker",
+                        file.display
+                    ))
+                    .hint("the only option is `transaction:false` (or `transaction:true`)"))
+                }
+            }
+        }
+        if markers.iter().any(|m: &Marker| m.kind == kind) {
+            return Err(Error::validation(format!(
+                "{} line {line_no}: a second `-- migrate:{}` marker",
+                file.display,
+                if kind == Direction::Up { "up" } else { "down" }
+            ))
+            .hint("a file has one up section and at most one down section"));
+        }
+        markers.push(Marker {
+            kind,
+            line: line_no,
+            body_start: offset,
+            start,
+            transaction,
+        });
+    }
+    Ok(markers)
+}
+
+fn parse_sql(
+    file: &MigrationFile,
+    text: &str,
+    dir: Direction,
+    dialect: Dialect,
+    default_tx: bool,
+) -> Result<Option<Section>> {
+    let markers = find_markers(file, text)?;
+    let Some(up_pos) = markers.iter().position(|m| m.kind == Direction::Up) else {
+        return Err(Error::validation(format!(
+            "{}: no `-- migrate:up` marker",
+            file.display
+        ))
+        .hint("start the statements that apply the migration with a line `-- migrate:up` (and the ones that undo it with `-- migrate:down`)"));
+    };
+    // Anything but comments before the first marker would never run.
+    let first = markers.iter().map(|m| m.start).min().unwrap_or(0);
+    let before = crate::sql::split(&text[..first], 1, dialect).map_err(|e| split_error(file, e))?;
+    if let Some(s) = before.first() {
+        return Err(Error::validation(format!(
+            "{} line {}: a statement before the first marker would never run",
+            file.display, s.line
+        ))
+        .hint("move it below `-- migrate:up` or `-- migrate:down`"));
+    }
+    // Both sections are split, so a broken down section is found before it is needed.
+    let mut sections: Vec<(Direction, Section)> = Vec::new();
+    for (i, m) in markers.iter().enumerate() {
+        let end = markers
+            .iter()
+            .map(|o| o.start)
+            .filter(|s| *s > m.start)
+            .min()
+            .unwrap_or(text.len());
+        let _ = i;
+        let body = &text[m.body_start.min(end)..end];
+        let transaction = m.transaction.unwrap_or(default_tx);
+        let stmts =
+            crate::sql::split(body, m.line + 1, dialect).map_err(|e| split_error(file, e))?;
+        let mut steps = Vec::with_capacity(stmts.len());
+        for s in stmts {
+            if transaction && crate::sql::is_transaction_control(&s.sql) {
+                return Err(Error::validation(format!(
+                    "{} line {}: statement {} ({}) controls the transaction, but furrow already runs this migration in one",
+                    file.display,
+                    s.line,
+                    s.number,
+                    crate::sql::leading_words(&s.sql, 2).join(" ")
+                ))
+                .hint("remove it, or write `-- migrate:up transaction:false` to manage transactions yourself"));
+            }
+            steps.push(Step {
+                origin: format!("statement {} (line {})", s.number, s.line),
+                kind: StepKind::Sql {
+                    sql: s.sql,
+                    params: Vec::new(),
+                },
+            });
+        }
+        sections.push((m.kind, Section { steps, transaction }));
+    }
+    let _ = up_pos;
+    Ok(sections
+        .into_iter()
+        .find(|(k, _)| *k == dir)
+        .map(|(_, s)| s))
+}
+
+fn split_error(file: &MigrationFile, e: crate::sql::SplitError) -> Error {
+    Error::validation(format!("{} line {}: {}", file.display, e.line, e.message))
+}
+
+/// Finds a migration by what a person typed: the file name, the name without its
+/// extension, or the part after the timestamp.
+pub fn resolve<'a, T>(
+    query: &str,
+    items: &'a [T],
+    name_of: impl Fn(&T) -> &str,
+) -> std::result::Result<&'a T, Vec<&'a str>> {
+    let names = || items.iter().map(&name_of);
+    if let Some(i) = items.iter().find(|i| name_of(i) == query) {
+        return Ok(i);
+    }
+    let stem = |n: &'a str| n.rsplit_once('.').map(|(s, _)| s).unwrap_or(n);
+    if let Some(i) = items.iter().find(|i| stem(name_of(i)) == query) {
+        return Ok(i);
+    }
+    let tail: Vec<&T> = items
+        .iter()
+        .filter(|i| {
+            let s = stem(name_of(i));
+            s.len() > 15 && &s[15..] == query
+        })
+        .collect();
+    if tail.len() == 1 {
+        return Ok(tail[0]);
+    }
+    if tail.len() > 1 {
+        return Err(tail.iter().map(|i| name_of(i)).collect());
+    }
+    Err(names().collect())
+}
+
+/// The first step checksums of a section: what a partial migration records.
+pub fn step_checksums(steps: &[Step]) -> Vec<String> {
+    steps.iter().map(step_checksum).collect()
+}
+
+pub fn step_checksum(step: &Step) -> String {
+    let mut h = Sha256::new();
+    match &step.kind {
+        StepKind::Sql { sql, params } => {
+            h.update(sql.as_bytes());
+            for p in params {
+                h.update(format!("{p:?}").as_bytes());
+            }
+        }
+        other => h.update(format!("{other:?}").as_bytes()),
+    }
+    hex(&h.finalize()[..8])
+}
+
+pub fn display_dir(config: &Config, dir: &Path) -> String {
+    config.display_path(dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_normalises_crlf() {
+        assert_eq!(checksum(b"a\r\nb\r\n"), checksum(b"a\nb\n"));
+        assert_ne!(checksum(b"a\rb"), checksum(b"ab"));
+        assert_eq!(
+            checksum(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+    }
+
+    #[test]
+    fn validates_names() {
+        assert_eq!(valid_name("20240101000000_create.sql"), Some(Format::Sql));
+        assert_eq!(valid_name("20240101000000_a-b_c.yml"), Some(Format::Yaml));
+        assert_eq!(valid_name("2024_create.sql"), None);
+        assert_eq!(valid_name("20240101000000_.sql"), None);
+        assert_eq!(valid_name("20240101000000_a b.sql"), None);
+        assert_eq!(valid_name("20240101000000_a.js"), None);
+    }
+
+    #[test]
+    fn resolves_names_loosely_but_uniquely() {
+        let names = vec![
+            "20240101000000_create_accounts.sql".to_string(),
+            "20240102000000_add_roles.yaml".to_string(),
+        ];
+        let r = |q: &str| resolve(q, &names, |s| s.as_str()).map(|s| s.as_str());
+        assert_eq!(
+            r("20240101000000_create_accounts.sql"),
+            Ok("20240101000000_create_accounts.sql")
+        );
+        assert_eq!(
+            r("20240102000000_add_roles"),
+            Ok("20240102000000_add_roles.yaml")
+        );
+        assert_eq!(r("add_roles"), Ok("20240102000000_add_roles.yaml"));
+        assert!(r("nope").is_err());
+    }
+}

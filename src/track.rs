@@ -1,0 +1,505 @@
+//! The tracking tables and the runner lock, shared by the migration and seed runners.
+
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use crate::db::{Dialect, Driver, Holder, LockSpec, Value};
+use crate::error::{Error, Kind, Result};
+use crate::report::Output;
+
+/// A column a tracking table must have: name and its type per dialect.
+struct Col {
+    name: &'static str,
+    sqlite: &'static str,
+    mysql: &'static str,
+}
+
+const fn col(name: &'static str, sqlite: &'static str, mysql: &'static str) -> Col {
+    Col {
+        name,
+        sqlite,
+        mysql,
+    }
+}
+
+// The first four are Knex's knex_migrations, so a table Knex wrote can be adopted:
+// the others are added to it when missing.
+const MIGRATION_COLUMNS: &[Col] = &[
+    col(
+        "id",
+        "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY",
+    ),
+    col(
+        "name",
+        "VARCHAR(255) NOT NULL UNIQUE",
+        "VARCHAR(255) NOT NULL UNIQUE",
+    ),
+    col("batch", "INTEGER NOT NULL", "INT NOT NULL"),
+    col(
+        "migration_time",
+        "TIMESTAMP NOT NULL",
+        "TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP",
+    ),
+    col(
+        "checksum",
+        "CHAR(64) NOT NULL DEFAULT ''",
+        "CHAR(64) NOT NULL DEFAULT ''",
+    ),
+    col("duration_ms", "INTEGER", "INT"),
+    col(
+        "state",
+        "VARCHAR(16) NOT NULL DEFAULT 'applied'",
+        "VARCHAR(16) NOT NULL DEFAULT 'applied'",
+    ),
+    col("statements_applied", "INTEGER", "INT"),
+    col("error", "TEXT", "TEXT"),
+    // Checksums of the statements a partial migration committed, so a resume can tell
+    // whether they were edited.
+    col("statement_checksums", "TEXT", "TEXT"),
+];
+
+const SEED_COLUMNS: &[Col] = &[
+    col(
+        "name",
+        "VARCHAR(255) NOT NULL PRIMARY KEY",
+        "VARCHAR(255) NOT NULL PRIMARY KEY",
+    ),
+    col("checksum", "CHAR(64) NOT NULL", "CHAR(64) NOT NULL"),
+    col(
+        "run_count",
+        "INTEGER NOT NULL DEFAULT 0",
+        "INT NOT NULL DEFAULT 0",
+    ),
+    col("first_run_at", "TIMESTAMP", "TIMESTAMP NULL"),
+    col("last_run_at", "TIMESTAMP", "TIMESTAMP NULL"),
+    col("last_rows", "INTEGER", "INT"),
+    col("last_duration_ms", "INTEGER", "INT"),
+];
+
+const LOCK_COLUMNS: &[Col] = &[
+    col("id", "INTEGER PRIMARY KEY", "INT NOT NULL PRIMARY KEY"),
+    col("owner", "VARCHAR(255) NOT NULL", "VARCHAR(255) NOT NULL"),
+    col("host", "VARCHAR(255) NOT NULL", "VARCHAR(255) NOT NULL"),
+    col("pid", "BIGINT NOT NULL", "BIGINT NOT NULL"),
+    col(
+        "acquired_at",
+        "VARCHAR(32) NOT NULL",
+        "VARCHAR(32) NOT NULL",
+    ),
+];
+
+fn create_table_sql(dialect: Dialect, table: &str, cols: &[Col]) -> String {
+    let body: Vec<String> = cols
+        .iter()
+        .map(|c| {
+            let ty = match dialect {
+                Dialect::Sqlite => c.sqlite,
+                Dialect::Mysql => c.mysql,
+            };
+            format!("{} {ty}", dialect.quote_ident(c.name))
+        })
+        .collect();
+    let tail = match dialect {
+        Dialect::Sqlite => "",
+        Dialect::Mysql => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+    };
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} ({}){tail}",
+        dialect.quote_ident(table),
+        body.join(", ")
+    )
+}
+
+/// Creates a tracking table, or adds the columns an older or Knex-written one lacks.
+fn ensure_table(d: &mut dyn Driver, table: &str, cols: &[Col]) -> Result<()> {
+    let dialect = d.dialect();
+    let existing = d.columns(table).map_err(|e| e.into_error())?;
+    if existing.is_empty() {
+        d.execute(&create_table_sql(dialect, table, cols), &[])
+            .map_err(|e| {
+                e.into_error()
+                    .context(format!("cannot create the tracking table `{table}`"))
+            })?;
+        return Ok(());
+    }
+    for c in cols {
+        if existing.iter().any(|e| e.name.eq_ignore_ascii_case(c.name)) {
+            continue;
+        }
+        // Added columns must accept the rows already there: keep only the type and default.
+        let ty = match dialect {
+            Dialect::Sqlite => c.sqlite,
+            Dialect::Mysql => c.mysql,
+        };
+        let ty = ty
+            .replace(" PRIMARY KEY AUTOINCREMENT", "")
+            .replace(" NOT NULL AUTO_INCREMENT PRIMARY KEY", "")
+            .replace(" PRIMARY KEY", "")
+            .replace(" UNIQUE", "");
+        let ty = if ty.contains("NOT NULL") && !ty.contains("DEFAULT") {
+            ty.replace(" NOT NULL", "")
+        } else {
+            ty
+        };
+        let sql = format!(
+            "ALTER TABLE {} ADD COLUMN {} {ty}",
+            dialect.quote_ident(table),
+            dialect.quote_ident(c.name)
+        );
+        d.execute(&sql, &[]).map_err(|e| {
+            e.into_error()
+                .context(format!("cannot add column `{}` to `{table}`", c.name))
+        })?;
+        if c.name == "id" {
+            let sql = format!(
+                "CREATE UNIQUE INDEX {} ON {} ({})",
+                dialect.quote_ident(&format!("{table}_id_unique")),
+                dialect.quote_ident(table),
+                dialect.quote_ident("id")
+            );
+            d.execute(&sql, &[]).map_err(|e| e.into_error())?;
+        }
+    }
+    Ok(())
+}
+
+pub fn ensure_migration_tables(d: &mut dyn Driver, table: &str) -> Result<()> {
+    ensure_table(d, table, MIGRATION_COLUMNS)?;
+    ensure_table(d, &lock_table(table), LOCK_COLUMNS)
+}
+
+pub fn ensure_seed_tables(d: &mut dyn Driver, table: &str) -> Result<()> {
+    ensure_table(d, table, SEED_COLUMNS)?;
+    ensure_table(d, &lock_table(table), LOCK_COLUMNS)
+}
+
+pub fn lock_table(table: &str) -> String {
+    format!("{table}_lock")
+}
+
+/// The lock of one runner kind on one database.
+pub fn lock_spec(table: &str, database: &str, timeout: Duration) -> LockSpec {
+    LockSpec {
+        table: lock_table(table),
+        // MySQL lock names are at most 64 characters.
+        name: format!("furrow:{database}:{table}")
+            .chars()
+            .take(64)
+            .collect(),
+        timeout,
+    }
+}
+
+/// Waits for the lock up to its timeout, saying who holds it; Ctrl-C stops the wait.
+pub fn acquire(d: &mut dyn Driver, spec: &LockSpec, me: &Holder, out: &Output) -> Result<()> {
+    let start = Instant::now();
+    let mut announced = false;
+    let mut pause = Duration::from_millis(20);
+    loop {
+        crate::interrupt::check()?;
+        let holder = d.try_lock(spec, me).map_err(|e| {
+            if e.interrupted {
+                Error::interrupted()
+            } else {
+                Error::new(
+                    Kind::Lock,
+                    format!("cannot take the lock `{}`: {e}", spec.table),
+                )
+            }
+        })?;
+        let Some(holder) = holder else {
+            return Ok(());
+        };
+        if start.elapsed() >= spec.timeout {
+            return Err(Error::new(
+                Kind::Lock,
+                format!(
+                    "another runner holds the lock `{}`: {holder}; waited {}s (lockTimeout)",
+                    spec.table,
+                    spec.timeout.as_secs()
+                ),
+            )
+            .hint(
+                "wait for it to finish, raise lockTimeout, or if that process is gone for good run `furrow migrate:unlock` (seeds: `furrow seed:unlock`)",
+            )
+            .with_data(
+                "holder",
+                serde_json::json!({"host": holder.host, "pid": holder.pid, "since": holder.since}),
+            ));
+        }
+        if !announced {
+            out.note(format!(
+                "Waiting for the lock `{}` held by {holder} (up to {}s)…",
+                spec.table,
+                spec.timeout.as_secs()
+            ));
+            announced = true;
+        }
+        sleep(pause.min(spec.timeout.saturating_sub(start.elapsed())));
+        pause = (pause * 2).min(Duration::from_millis(200));
+    }
+}
+
+/// Runs `body` holding the lock; the lock is released whatever happens (and a transaction
+/// left open by a failure is rolled back first).
+pub fn with_lock<T>(
+    d: &mut dyn Driver,
+    spec: &LockSpec,
+    out: &Output,
+    body: impl FnOnce(&mut dyn Driver) -> Result<T>,
+) -> Result<T> {
+    let me = crate::process::me();
+    acquire(d, spec, &me, out)?;
+    let result = body(d);
+    if result.is_err() {
+        let _ = d.rollback();
+    }
+    let released = d.release_lock(spec, &me);
+    match (result, released) {
+        (Ok(v), Ok(())) => Ok(v),
+        (Ok(_), Err(e)) => Err(e.into_error().context(format!(
+            "the work is done, but releasing the lock `{}` failed",
+            spec.table
+        ))),
+        (Err(e), _) => Err(e),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowState {
+    Applied,
+    Partial,
+}
+
+/// One row of the migrations tracking table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppliedRow {
+    pub id: i64,
+    pub name: String,
+    pub batch: i64,
+    pub migration_time: String,
+    pub checksum: String,
+    pub duration_ms: Option<i64>,
+    pub state: RowState,
+    pub statements_applied: Option<i64>,
+    pub error: Option<String>,
+    pub statement_checksums: Vec<String>,
+}
+
+fn text(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::Text(s) => Some(s.clone()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => Some(f.to_string()),
+        Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
+    }
+}
+
+fn int(v: &Value) -> Option<i64> {
+    match v {
+        Value::Int(i) => Some(*i),
+        Value::Float(f) => Some(*f as i64),
+        Value::Text(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Knex on SQLite stores migration_time as milliseconds since the epoch: show it as a date.
+fn time_text(v: &Value) -> String {
+    match v {
+        Value::Int(ms) => chrono::DateTime::from_timestamp_millis(*ms)
+            .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+            .unwrap_or_else(|| ms.to_string()),
+        other => text(other).unwrap_or_default(),
+    }
+}
+
+pub fn read_migrations(d: &mut dyn Driver, table: &str) -> Result<Vec<AppliedRow>> {
+    let q = |c: &str| d.dialect().quote_ident(c);
+    let sql = format!(
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {} FROM {} ORDER BY {}",
+        q("id"),
+        q("name"),
+        q("batch"),
+        q("migration_time"),
+        q("checksum"),
+        q("duration_ms"),
+        q("state"),
+        q("statements_applied"),
+        q("error"),
+        q("statement_checksums"),
+        q(table),
+        q("id")
+    );
+    let rows = d.query(&sql, &[]).map_err(|e| {
+        e.into_error()
+            .context(format!("cannot read the tracking table `{table}`"))
+    })?;
+    Ok(rows
+        .iter()
+        .map(|r| AppliedRow {
+            id: int(&r[0]).unwrap_or(0),
+            name: text(&r[1]).unwrap_or_default(),
+            batch: int(&r[2]).unwrap_or(0),
+            migration_time: time_text(&r[3]),
+            checksum: text(&r[4]).unwrap_or_default(),
+            duration_ms: int(&r[5]),
+            state: if text(&r[6]).as_deref() == Some("partial") {
+                RowState::Partial
+            } else {
+                RowState::Applied
+            },
+            statements_applied: int(&r[7]),
+            error: text(&r[8]),
+            statement_checksums: text(&r[9])
+                .map(|s| {
+                    s.split(',')
+                        .filter(|x| !x.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// What the runner records about one migration.
+pub struct MigrationRecord<'a> {
+    pub name: &'a str,
+    pub batch: i64,
+    pub checksum: &'a str,
+    pub duration_ms: i64,
+    pub state: RowState,
+    pub statements_applied: Option<i64>,
+    pub error: Option<&'a str>,
+    pub statement_checksums: &'a [String],
+}
+
+/// Inserts the migration's row, or updates it when a partial row exists already.
+pub fn record_migration(d: &mut dyn Driver, table: &str, r: &MigrationRecord<'_>) -> Result<()> {
+    let dialect = d.dialect();
+    let q = |c: &str| dialect.quote_ident(c);
+    let state = match r.state {
+        RowState::Applied => "applied",
+        RowState::Partial => "partial",
+    };
+    let params = vec![
+        Value::Int(r.batch),
+        Value::Text(crate::clock::now_utc()),
+        Value::Text(r.checksum.to_string()),
+        Value::Int(r.duration_ms),
+        Value::Text(state.to_string()),
+        r.statements_applied.map(Value::Int).unwrap_or(Value::Null),
+        r.error
+            .map(|e| Value::Text(e.to_string()))
+            .unwrap_or(Value::Null),
+        if r.statement_checksums.is_empty() {
+            Value::Null
+        } else {
+            Value::Text(r.statement_checksums.join(","))
+        },
+        Value::Text(r.name.to_string()),
+    ];
+    let update = format!(
+        "UPDATE {} SET {} = ?, {} = ?, {} = ?, {} = ?, {} = ?, {} = ?, {} = ?, {} = ? WHERE {} = ?",
+        q(table),
+        q("batch"),
+        q("migration_time"),
+        q("checksum"),
+        q("duration_ms"),
+        q("state"),
+        q("statements_applied"),
+        q("error"),
+        q("statement_checksums"),
+        q("name")
+    );
+    let changed = d.execute(&update, &params).map_err(|e| {
+        e.into_error()
+            .context(format!("cannot record `{}`", r.name))
+    })?;
+    if changed == 0 {
+        let insert = format!(
+            "INSERT INTO {} ({}, {}, {}, {}, {}, {}, {}, {}, {}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            q(table),
+            q("batch"),
+            q("migration_time"),
+            q("checksum"),
+            q("duration_ms"),
+            q("state"),
+            q("statements_applied"),
+            q("error"),
+            q("statement_checksums"),
+            q("name")
+        );
+        d.execute(&insert, &params).map_err(|e| {
+            e.into_error()
+                .context(format!("cannot record `{}`", r.name))
+        })?;
+    }
+    Ok(())
+}
+
+pub fn delete_migration(d: &mut dyn Driver, table: &str, name: &str) -> Result<()> {
+    let dialect = d.dialect();
+    let sql = format!(
+        "DELETE FROM {} WHERE {} = ?",
+        dialect.quote_ident(table),
+        dialect.quote_ident("name")
+    );
+    d.execute(&sql, &[Value::Text(name.to_string())])
+        .map(|_| ())
+        .map_err(|e| {
+            e.into_error()
+                .context(format!("cannot remove the row of `{name}`"))
+        })
+}
+
+/// Notes a failed rollback on an applied migration's row (its state stays `applied`).
+pub fn record_down_error(d: &mut dyn Driver, table: &str, name: &str, error: &str) -> Result<()> {
+    let dialect = d.dialect();
+    let sql = format!(
+        "UPDATE {} SET {} = ? WHERE {} = ?",
+        dialect.quote_ident(table),
+        dialect.quote_ident("error"),
+        dialect.quote_ident("name")
+    );
+    d.execute(
+        &sql,
+        &[
+            Value::Text(error.to_string()),
+            Value::Text(name.to_string()),
+        ],
+    )
+    .map(|_| ())
+    .map_err(|e| e.into_error())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracking_table_ddl_per_dialect() {
+        let s = create_table_sql(Dialect::Sqlite, "t_lock", LOCK_COLUMNS);
+        assert_eq!(
+            s,
+            "CREATE TABLE IF NOT EXISTS \"t_lock\" (\"id\" INTEGER PRIMARY KEY, \"owner\" VARCHAR(255) NOT NULL, \"host\" VARCHAR(255) NOT NULL, \"pid\" BIGINT NOT NULL, \"acquired_at\" VARCHAR(32) NOT NULL)"
+        );
+        let m = create_table_sql(Dialect::Mysql, "furrow_seeds", SEED_COLUMNS);
+        assert!(m.starts_with(
+            "CREATE TABLE IF NOT EXISTS `furrow_seeds` (`name` VARCHAR(255) NOT NULL PRIMARY KEY"
+        ));
+        assert!(m.ends_with(") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+    }
+
+    #[test]
+    fn knex_millisecond_times_read_as_dates() {
+        assert_eq!(time_text(&Value::Int(0)), "1970-01-01 00:00:00");
+        assert_eq!(
+            time_text(&Value::Text("2024-01-01 10:00:00".into())),
+            "2024-01-01 10:00:00"
+        );
+    }
+}

@@ -1,0 +1,8 @@
+//! Black-box tests: run the furrow binary on temporary projects and read the database
+//! directly. Tests written with `both!` run on SQLite and on MariaDB (scripts/test.sh
+//! starts one; without it, MySQL tests skip with a message).
+
+mod support;
+
+mod config;
+mod migrate;
