@@ -1,15 +1,346 @@
-//! MySQL / MariaDB (in progress).
-use std::path::Path;
+//! MySQL / MariaDB through the `mysql` crate: one pinned connection per run, TLS by rustls.
+//! Every statement is sent on its own and every result set is drained and checked (the crate
+//! silently drops errors of the 2nd..Nth statement of a multi-statement string).
 
-use super::{ColumnInfo, DbResult, Dialect, Driver, Holder, LockSpec, Value};
-use crate::config::MysqlConn;
+use std::path::Path;
+use std::time::Duration;
+
+use mysql::prelude::Queryable;
+use mysql::{Conn, OptsBuilder, SslOpts};
+
+use super::{ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, Value};
+use crate::config::{MysqlConn, SslMode};
 use crate::error::{Error, Result};
 
-pub struct MysqlDriver;
+pub struct MysqlDriver {
+    conn: Conn,
+    opts: OptsBuilder,
+    in_tx: bool,
+}
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn to_mysql(v: &Value) -> mysql::Value {
+    match v {
+        Value::Null => mysql::Value::NULL,
+        Value::Int(i) => mysql::Value::Int(*i),
+        Value::Float(f) => mysql::Value::Double(*f),
+        Value::Text(s) => mysql::Value::Bytes(s.as_bytes().to_vec()),
+        Value::Bytes(b) => mysql::Value::Bytes(b.clone()),
+    }
+}
+
+pub fn params(values: &[Value]) -> mysql::Params {
+    if values.is_empty() {
+        mysql::Params::Empty
+    } else {
+        mysql::Params::Positional(values.iter().map(to_mysql).collect())
+    }
+}
+
+fn from_mysql(v: mysql::Value) -> Value {
+    match v {
+        mysql::Value::NULL => Value::Null,
+        mysql::Value::Bytes(b) => match String::from_utf8(b) {
+            Ok(s) => Value::Text(s),
+            Err(e) => Value::Bytes(e.into_bytes()),
+        },
+        mysql::Value::Int(i) => Value::Int(i),
+        mysql::Value::UInt(u) => i64::try_from(u)
+            .map(Value::Int)
+            .unwrap_or_else(|_| Value::Text(u.to_string())),
+        mysql::Value::Float(f) => Value::Float(f64::from(f)),
+        mysql::Value::Double(f) => Value::Float(f),
+        mysql::Value::Date(y, mo, d, h, mi, s, _) => {
+            Value::Text(format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}"))
+        }
+        mysql::Value::Time(neg, days, h, mi, s, _) => Value::Text(format!(
+            "{}{:02}:{mi:02}:{s:02}",
+            if neg { "-" } else { "" },
+            u32::from(h) + days * 24
+        )),
+    }
+}
+
+/// A server or driver error, worded for people.
+fn db_err(e: mysql::Error) -> DbError {
+    let mut out = DbError::new(e.to_string());
+    match &e {
+        mysql::Error::MySqlError(me) => {
+            out.code = Some(me.code.to_string());
+            out.message = format!("{} (MySQL error {})", me.message, me.code);
+            // 1317: query interrupted (KILL QUERY from Ctrl-C).
+            if me.code == 1317 {
+                out.interrupted = true;
+            }
+        }
+        mysql::Error::IoError(_) | mysql::Error::CodecError(_) => {
+            out.connection_lost = true;
+            out.message = format!("the connection to the server was lost: {e}");
+        }
+        mysql::Error::DriverError(mysql::DriverError::ConnectTimeout) => {
+            out.connection_lost = true;
+        }
+        _ => {}
+    }
+    out
+}
+
+fn where_(m: &MysqlConn) -> String {
+    match &m.socket {
+        Some(s) => format!("socket {}", s.display()),
+        None => format!("{}:{}", m.host, m.port),
+    }
+}
+
+/// Turns a failed connection into an error that says what to check (never the password).
+fn connect_error(m: &MysqlConn, e: &mysql::Error) -> Error {
+    let at = where_(m);
+    let user = &m.user;
+    match e {
+        mysql::Error::IoError(io) => match io.kind() {
+            std::io::ErrorKind::ConnectionRefused => Error::connection(format!(
+                "cannot connect to MySQL at {at} as user `{user}`: connection refused"
+            ))
+            .hint(format!(
+                "is the server running and listening on port {}? If it runs in Docker, use the published port (e.g. 3307 for `3307:3306`)",
+                m.port
+            )),
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Error::connection(
+                format!(
+                    "cannot connect to MySQL at {at} as user `{user}`: no answer within {}s",
+                    CONNECT_TIMEOUT.as_secs()
+                ),
+            )
+            .hint("check the host name and port, and that no firewall drops the connection"),
+            std::io::ErrorKind::NotFound if m.socket.is_some() => Error::connection(format!(
+                "cannot connect to MySQL through {at}: the socket does not exist"
+            ))
+            .hint("is the server running? check `socketPath`"),
+            _ => Error::connection(format!(
+                "cannot connect to MySQL at {at} as user `{user}`: {io}"
+            ))
+            .hint("check the host name and port in the knexfile's connection"),
+        },
+        mysql::Error::DriverError(mysql::DriverError::ConnectTimeout) => Error::connection(
+            format!(
+                "cannot connect to MySQL at {at} as user `{user}`: no answer within {}s",
+                CONNECT_TIMEOUT.as_secs()
+            ),
+        )
+        .hint("check the host name and port, and that no firewall drops the connection"),
+        mysql::Error::DriverError(mysql::DriverError::TlsNotSupported) => Error::connection(
+            format!("cannot connect to MySQL at {at}: the server does not offer TLS, but ssl mode `{}` requires it", m.ssl_mode.name()),
+        )
+        .hint("enable TLS on the server, or use `ssl: { mode: preferred }` / `disabled`"),
+        mysql::Error::MySqlError(me) => match me.code {
+            1045 => Error::connection(format!(
+                "access denied for user `{user}` at {at} (MySQL error 1045): {}",
+                me.message
+            ))
+            .hint("check the user and password (e.g. the DB_PASSWORD variable) and the user's allowed hosts"),
+            1049 => {
+                let db = m.database.clone().unwrap_or_default();
+                Error::connection(format!("unknown database `{db}` at {at} (MySQL error 1049)"))
+                    .hint(format!(
+                        "create it: CREATE DATABASE `{db}` CHARACTER SET utf8mb4; (or fix the database name)"
+                    ))
+            }
+            1044 => Error::connection(format!(
+                "user `{user}` may not use database `{}` at {at}: {}",
+                m.database.clone().unwrap_or_default(),
+                me.message
+            ))
+            .hint("GRANT the user privileges on that database"),
+            3159 => Error::connection(format!(
+                "the server at {at} requires TLS for user `{user}`: {}",
+                me.message
+            ))
+            .hint("set `ssl: { mode: required }` (or ?ssl-mode=required in the URL)"),
+            _ => Error::connection(format!(
+                "cannot connect to MySQL at {at} as user `{user}`: {}",
+                me.message
+            )),
+        },
+        mysql::Error::TlsError(t) => Error::connection(format!(
+            "TLS with the MySQL server at {at} failed: {t}"
+        ))
+        .hint("check `ssl.ca` (the CA that signed the server's certificate) and the ssl mode"),
+        other => Error::connection(format!(
+            "cannot connect to MySQL at {at} as user `{user}`: {other}"
+        )),
+    }
+}
+
+fn ssl_opts(m: &MysqlConn, base: &Path) -> Option<SslOpts> {
+    let ca = m.ssl_ca.as_ref().map(|p| {
+        if p.is_absolute() {
+            p.clone()
+        } else {
+            base.join(p)
+        }
+    });
+    match m.ssl_mode {
+        SslMode::Disabled => None,
+        // Encrypt, without checking whose certificate it is (MySQL's own meaning of these modes).
+        SslMode::Preferred | SslMode::Required => Some(
+            SslOpts::default()
+                .with_danger_accept_invalid_certs(true)
+                .with_danger_skip_domain_validation(true),
+        ),
+        SslMode::VerifyCa => Some(
+            SslOpts::default()
+                .with_root_cert_path(ca)
+                .with_danger_skip_domain_validation(true),
+        ),
+        SslMode::VerifyIdentity => Some(SslOpts::default().with_root_cert_path(ca)),
+    }
+}
+
+fn builder(m: &MysqlConn, ssl: Option<SslOpts>) -> OptsBuilder {
+    let b = OptsBuilder::new()
+        .user(Some(m.user.clone()))
+        .pass(m.password.clone())
+        .db_name(m.database.clone())
+        .tcp_connect_timeout(Some(CONNECT_TIMEOUT))
+        .prefer_socket(false)
+        .ssl_opts(ssl)
+        .init(vec!["SET time_zone = '+00:00'"]);
+    match &m.socket {
+        Some(s) => b.socket(Some(s.display().to_string())),
+        None => b.ip_or_hostname(Some(m.host.clone())).tcp_port(m.port),
+    }
+}
 
 impl MysqlDriver {
-    pub fn open(_m: &MysqlConn, _base: &Path) -> Result<Self> {
-        Err(Error::connection("MySQL is not available in this build"))
+    pub fn open(m: &MysqlConn, base: &Path) -> Result<Self> {
+        if m.database.is_none() {
+            return Err(Error::config(format!(
+                "the MySQL connection to {} names no database",
+                where_(m)
+            ))
+            .hint("add it to the URL (mysql://user:pass@host:3306/dbname) or set `database:` in the connection"));
+        }
+        if let Some(ca) = &m.ssl_ca {
+            let p = if ca.is_absolute() {
+                ca.clone()
+            } else {
+                base.join(ca)
+            };
+            if !p.is_file() {
+                return Err(Error::config(format!(
+                    "the TLS CA file {} does not exist",
+                    p.display()
+                ))
+                .hint(
+                    "fix `ssl.ca` (a PEM file; relative paths start at the knexfile's directory)",
+                ));
+            }
+        }
+        let opts = builder(m, ssl_opts(m, base));
+        let conn = match Conn::new(opts.clone()) {
+            Ok(c) => c,
+            // "preferred": TLS when the server offers it, plain otherwise.
+            Err(mysql::Error::DriverError(mysql::DriverError::TlsNotSupported))
+                if m.ssl_mode == SslMode::Preferred =>
+            {
+                Conn::new(builder(m, None)).map_err(|e| connect_error(m, &e))?
+            }
+            Err(e) => return Err(connect_error(m, &e)),
+        };
+        Ok(MysqlDriver {
+            conn,
+            opts,
+            in_tx: false,
+        })
+    }
+
+    /// The server's max_allowed_packet, which bounds multi-row INSERT batches.
+    pub fn max_allowed_packet(&mut self) -> DbResult<usize> {
+        let v: Option<u64> = self
+            .conn
+            .query_first("SELECT @@max_allowed_packet")
+            .map_err(db_err)?;
+        Ok(v.unwrap_or(4 << 20) as usize)
+    }
+
+    pub fn conn(&mut self) -> &mut Conn {
+        &mut self.conn
+    }
+
+    /// Runs a statement and drains every result set, so no error goes unseen.
+    fn run(&mut self, sql: &str, values: &[Value]) -> DbResult<(u64, Vec<Vec<Value>>)> {
+        let mut rows = Vec::new();
+        let mut affected = 0;
+        if values.is_empty() {
+            // The text protocol: some statements (CREATE TRIGGER, procedures …) cannot be prepared.
+            let mut result = self.conn.query_iter(sql).map_err(db_err)?;
+            while let Some(set) = result.iter() {
+                affected += set.affected_rows();
+                for row in set {
+                    rows.push(
+                        row.map_err(db_err)?
+                            .unwrap()
+                            .into_iter()
+                            .map(from_mysql)
+                            .collect(),
+                    );
+                }
+            }
+        } else {
+            let mut result = self.conn.exec_iter(sql, params(values)).map_err(db_err)?;
+            while let Some(set) = result.iter() {
+                affected += set.affected_rows();
+                for row in set {
+                    rows.push(
+                        row.map_err(db_err)?
+                            .unwrap()
+                            .into_iter()
+                            .map(from_mysql)
+                            .collect(),
+                    );
+                }
+            }
+        }
+        Ok((affected, rows))
+    }
+
+    fn holder(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>> {
+        let sql = format!(
+            "SELECT owner, host, pid, acquired_at FROM {} WHERE id = 1",
+            Dialect::Mysql.quote_ident(&spec.table)
+        );
+        let rows = self.query(&sql, &[])?;
+        Ok(rows.into_iter().next().map(|r| {
+            let text = |v: &Value| match v {
+                Value::Text(s) => s.clone(),
+                Value::Int(i) => i.to_string(),
+                _ => String::new(),
+            };
+            Holder {
+                owner: text(&r[0]),
+                host: text(&r[1]),
+                pid: match &r[2] {
+                    Value::Int(i) => *i,
+                    Value::Text(s) => s.parse().unwrap_or(0),
+                    _ => 0,
+                },
+                since: text(&r[3]),
+            }
+        }))
+    }
+
+    fn lock_user(&mut self, spec: &LockSpec) -> DbResult<Option<i64>> {
+        let rows = self.query("SELECT IS_USED_LOCK(?)", &[Value::Text(spec.name.clone())])?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .and_then(|v| match v {
+                Value::Int(i) => Some(i),
+                Value::Text(s) => s.parse().ok(),
+                _ => None,
+            }))
     }
 }
 
@@ -17,40 +348,151 @@ impl Driver for MysqlDriver {
     fn dialect(&self) -> Dialect {
         Dialect::Mysql
     }
-    fn execute(&mut self, _: &str, _: &[Value]) -> DbResult<u64> {
-        unreachable!()
+
+    fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64> {
+        self.run(sql, params).map(|(n, _)| n)
     }
-    fn query(&mut self, _: &str, _: &[Value]) -> DbResult<Vec<Vec<Value>>> {
-        unreachable!()
+
+    fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Vec<Value>>> {
+        self.run(sql, params).map(|(_, rows)| rows)
     }
+
     fn begin(&mut self) -> DbResult<()> {
-        unreachable!()
+        self.conn.query_drop("START TRANSACTION").map_err(db_err)?;
+        self.in_tx = true;
+        Ok(())
     }
+
     fn commit(&mut self) -> DbResult<()> {
-        unreachable!()
+        self.in_tx = false;
+        self.conn.query_drop("COMMIT").map_err(db_err)
     }
+
     fn rollback(&mut self) -> DbResult<()> {
-        unreachable!()
+        if !self.in_tx {
+            return Ok(());
+        }
+        self.in_tx = false;
+        self.conn.query_drop("ROLLBACK").map_err(db_err)
     }
-    fn table_exists(&mut self, _: &str) -> DbResult<bool> {
-        unreachable!()
+
+    fn table_exists(&mut self, table: &str) -> DbResult<bool> {
+        let rows = self.query(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+            &[Value::Text(table.to_string())],
+        )?;
+        Ok(!rows.is_empty())
     }
-    fn columns(&mut self, _: &str) -> DbResult<Vec<ColumnInfo>> {
-        unreachable!()
+
+    fn columns(&mut self, table: &str) -> DbResult<Vec<ColumnInfo>> {
+        let rows = self.query(
+            "SELECT c.column_name, c.column_type, c.is_nullable, c.column_default, COALESCE(s.seq_in_index, 0) \
+             FROM information_schema.columns c \
+             LEFT JOIN information_schema.statistics s ON s.table_schema = c.table_schema \
+               AND s.table_name = c.table_name AND s.column_name = c.column_name AND s.index_name = 'PRIMARY' \
+             WHERE c.table_schema = DATABASE() AND c.table_name = ? ORDER BY c.ordinal_position",
+            &[Value::Text(table.to_string())],
+        )?;
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let text = |v: &Value| match v {
+                    Value::Text(s) => s.clone(),
+                    Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+                    Value::Int(i) => i.to_string(),
+                    _ => String::new(),
+                };
+                ColumnInfo {
+                    name: text(&r[0]),
+                    data_type: text(&r[1]),
+                    nullable: text(&r[2]) == "YES",
+                    default: match &r[3] {
+                        Value::Null => None,
+                        v => Some(text(v)),
+                    },
+                    primary_key: match &r[4] {
+                        Value::Int(i) => *i as usize,
+                        v => text(v).parse().unwrap_or(0),
+                    },
+                }
+            })
+            .collect())
     }
+
     fn commits_implicitly(&self, sql: &str) -> bool {
         crate::sql::commits_implicitly_mysql(sql)
     }
-    fn try_lock(&mut self, _: &LockSpec, _: &Holder) -> DbResult<Option<Holder>> {
-        unreachable!()
+
+    fn try_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>> {
+        // GET_LOCK belongs to this connection: the server frees it when the runner dies.
+        let got = self.query("SELECT GET_LOCK(?, 0)", &[Value::Text(spec.name.clone())])?;
+        let acquired = matches!(got.first().and_then(|r| r.first()), Some(Value::Int(1)));
+        if acquired {
+            let sql = format!(
+                "REPLACE INTO {} (id, owner, host, pid, acquired_at) VALUES (1, ?, ?, ?, ?)",
+                Dialect::Mysql.quote_ident(&spec.table)
+            );
+            self.execute(
+                &sql,
+                &[
+                    Value::Text(me.owner.clone()),
+                    Value::Text(me.host.clone()),
+                    Value::Int(me.pid),
+                    Value::Text(me.since.clone()),
+                ],
+            )?;
+            return Ok(None);
+        }
+        let conn_id = self.lock_user(spec)?;
+        let mut holder = self.holder(spec)?.unwrap_or(Holder {
+            owner: String::new(),
+            host: "?".into(),
+            pid: 0,
+            since: "?".into(),
+        });
+        if let Some(id) = conn_id {
+            holder.host = format!("{} (MySQL connection {id})", holder.host);
+        }
+        Ok(Some(holder))
     }
-    fn release_lock(&mut self, _: &LockSpec, _: &Holder) -> DbResult<()> {
-        unreachable!()
+
+    fn release_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<()> {
+        let _ = self.rollback();
+        let sql = format!(
+            "DELETE FROM {} WHERE id = 1 AND owner = ?",
+            Dialect::Mysql.quote_ident(&spec.table)
+        );
+        self.execute(&sql, &[Value::Text(me.owner.clone())])?;
+        self.query("SELECT RELEASE_LOCK(?)", &[Value::Text(spec.name.clone())])?;
+        Ok(())
     }
-    fn force_unlock(&mut self, _: &LockSpec) -> DbResult<Option<Holder>> {
-        unreachable!()
+
+    fn force_unlock(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>> {
+        let held = self.holder(spec)?;
+        if let Some(id) = self.lock_user(spec)? {
+            let who = held
+                .as_ref()
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| "an unknown runner".into());
+            return Err(DbError::new(format!(
+                "the lock `{}` is held by MySQL connection {id}, {who}, which is still connected; \
+                 the server releases it when that runner ends. To end it now: KILL {id};",
+                spec.table
+            )));
+        }
+        let sql = format!("DELETE FROM {}", Dialect::Mysql.quote_ident(&spec.table));
+        self.execute(&sql, &[])?;
+        Ok(held)
     }
+
     fn interrupter(&self) -> Box<dyn Fn() + Send + Sync> {
-        Box::new(|| {})
+        // A statement on this connection can only be stopped from another one.
+        let opts = self.opts.clone();
+        let id = self.conn.connection_id();
+        Box::new(move || {
+            if let Ok(mut c) = Conn::new(opts.clone()) {
+                let _ = c.query_drop(format!("KILL QUERY {id}"));
+            }
+        })
     }
 }
