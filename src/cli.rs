@@ -163,6 +163,60 @@ pub enum Command {
         #[arg(long)]
         down: bool,
     },
+
+    /// Create a seed file from the template: seeds/<NAME>.<ext>. When the database is
+    /// reachable and table NAME exists, the file names its key and lists its columns.
+    #[command(name = "seed:make", visible_alias = "make:seed")]
+    SeedMake {
+        /// Letters, digits, _ and - (usually the table's name, e.g. accounts).
+        name: String,
+        /// yaml (data seed) or sql (default: seeds.extension).
+        #[arg(short = 'x', long = "extension", value_enum)]
+        extension: Option<Ext>,
+        /// Prefix the file name with a UTC timestamp (orders seeds by creation).
+        #[arg(long)]
+        timestamp_filename_prefix: bool,
+    },
+
+    /// Run every seed (or the named ones) in order, each file in one transaction, tracked in
+    /// furrow_seeds. Modes upsert and insert_missing make re-runs safe.
+    #[command(name = "seed:run")]
+    SeedRun {
+        /// Only this seed (file name with or without extension, or its path); repeatable.
+        #[arg(long, value_name = "NAME")]
+        specific: Vec<String>,
+        /// Only seeds that are new or changed since their last run.
+        #[arg(long)]
+        changed: bool,
+        /// The whole run in one transaction: all seeds or none.
+        #[arg(long)]
+        atomic: bool,
+        /// Say what would run (files, tables, modes, row counts); change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Allow `replace` seeds in an environment named production.
+        #[arg(long)]
+        force: bool,
+    },
+
+    /// One line per seed: never run, up to date, changed since its last run, or missing.
+    #[command(name = "seed:status")]
+    SeedStatus,
+
+    /// Reverse a seed: a YAML seed deletes exactly the rows it declares (by key); an SQL seed
+    /// runs its `-- seed:undo` part. Without NAME, the seed run last.
+    #[command(name = "seed:undo")]
+    SeedUndo {
+        /// File name with or without extension, or its path.
+        name: Option<String>,
+        /// Undo every seed that has run.
+        #[arg(long, conflicts_with = "name")]
+        all: bool,
+    },
+
+    /// Clear a seed lock left by a runner that cannot be checked (e.g. on another host).
+    #[command(name = "seed:unlock")]
+    SeedUnlock,
 }
 
 impl Command {
@@ -179,6 +233,11 @@ impl Command {
             Command::MigrateCurrentVersion => "migrate:currentVersion",
             Command::MigrateUnlock => "migrate:unlock",
             Command::MigrateSql { .. } => "migrate:sql",
+            Command::SeedMake { .. } => "seed:make",
+            Command::SeedRun { .. } => "seed:run",
+            Command::SeedStatus => "seed:status",
+            Command::SeedUndo { .. } => "seed:undo",
+            Command::SeedUnlock => "seed:unlock",
         }
     }
 }

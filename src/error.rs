@@ -63,7 +63,7 @@ pub struct Error {
     /// Extra lines: what was applied before a failure, the list of missing files …
     pub details: Vec<String>,
     /// Extra fields merged into the `--json` document (e.g. `applied` before a failure).
-    pub data: Option<serde_json::Map<String, serde_json::Value>>,
+    pub data: Option<Box<serde_json::Map<String, serde_json::Value>>>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -13,6 +13,7 @@ pub mod process;
 pub mod report;
 pub mod scaffold;
 pub mod schema;
+pub mod seed;
 pub mod sql;
 pub mod text;
 pub mod track;
@@ -164,6 +165,35 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
         Command::MigrateCurrentVersion => migrate::current_version(&ctx),
         Command::MigrateUnlock => migrate::unlock(&ctx),
         Command::MigrateSql { name, down } => migrate::sql(&ctx, name, *down),
+        Command::SeedMake {
+            name,
+            extension,
+            timestamp_filename_prefix,
+        } => seed::make(
+            &ctx,
+            name,
+            extension.map(|e| e.name()),
+            *timestamp_filename_prefix,
+        ),
+        Command::SeedRun {
+            specific,
+            changed,
+            atomic,
+            dry_run,
+            force,
+        } => seed::run(
+            &ctx,
+            &seed::RunOpts {
+                specific: specific.clone(),
+                changed: *changed,
+                atomic: *atomic,
+                dry_run: *dry_run,
+                force: *force,
+            },
+        ),
+        Command::SeedStatus => seed::status(&ctx),
+        Command::SeedUndo { name, all } => seed::undo(&ctx, name.as_deref(), *all),
+        Command::SeedUnlock => seed::unlock(&ctx),
     }
 }
 

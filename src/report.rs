@@ -176,7 +176,7 @@ pub fn emit_error(out: &Output, command: &str, err: &Error) -> i32 {
         doc.insert("command".into(), J::String(command.to_string()));
         doc.insert("error".into(), J::Object(error));
         if let Some(data) = &err.data {
-            for (k, v) in data {
+            for (k, v) in data.iter() {
                 doc.insert(k.clone(), v.clone());
             }
         }

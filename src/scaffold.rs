@@ -61,13 +61,10 @@ pub fn check_name(name: &str, what: &str) -> Result<()> {
         Some("it contains `..`".to_string())
     } else if name.chars().any(char::is_whitespace) {
         Some("it contains spaces".to_string())
-    } else if let Some(c) = name
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
-    {
-        Some(format!("it contains `{c}`"))
     } else {
-        None
+        name.chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '_' || *c == '-'))
+            .map(|c| format!("it contains `{c}`"))
     };
     match problem {
         None => Ok(()),

@@ -476,6 +476,129 @@ pub fn record_down_error(d: &mut dyn Driver, table: &str, name: &str, error: &st
     .map_err(|e| e.into_error())
 }
 
+/// One row of the seeds tracking table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeedRow {
+    pub name: String,
+    pub checksum: String,
+    pub run_count: i64,
+    pub first_run_at: String,
+    pub last_run_at: String,
+    pub last_rows: Option<i64>,
+    pub last_duration_ms: Option<i64>,
+}
+
+pub fn read_seeds(d: &mut dyn Driver, table: &str) -> Result<Vec<SeedRow>> {
+    let q = |c: &str| d.dialect().quote_ident(c);
+    let sql = format!(
+        "SELECT {}, {}, {}, {}, {}, {}, {} FROM {} ORDER BY {}",
+        q("name"),
+        q("checksum"),
+        q("run_count"),
+        q("first_run_at"),
+        q("last_run_at"),
+        q("last_rows"),
+        q("last_duration_ms"),
+        q(table),
+        q("name")
+    );
+    let rows = d.query(&sql, &[]).map_err(|e| {
+        e.into_error()
+            .context(format!("cannot read the tracking table `{table}`"))
+    })?;
+    Ok(rows
+        .iter()
+        .map(|r| SeedRow {
+            name: text(&r[0]).unwrap_or_default(),
+            checksum: text(&r[1]).unwrap_or_default(),
+            run_count: int(&r[2]).unwrap_or(0),
+            first_run_at: time_text(&r[3]),
+            last_run_at: time_text(&r[4]),
+            last_rows: int(&r[5]),
+            last_duration_ms: int(&r[6]),
+        })
+        .collect())
+}
+
+/// Counts one more run of a seed (its row is created on the first).
+pub fn record_seed(
+    d: &mut dyn Driver,
+    table: &str,
+    name: &str,
+    checksum: &str,
+    rows: i64,
+    duration_ms: i64,
+) -> Result<()> {
+    let dialect = d.dialect();
+    let q = |c: &str| dialect.quote_ident(c);
+    let now = crate::clock::now_utc();
+    let update = format!(
+        "UPDATE {} SET {} = ?, {} = {} + 1, {} = ?, {} = ?, {} = ? WHERE {} = ?",
+        q(table),
+        q("checksum"),
+        q("run_count"),
+        q("run_count"),
+        q("last_run_at"),
+        q("last_rows"),
+        q("last_duration_ms"),
+        q("name")
+    );
+    let fail = |e: crate::db::DbError| {
+        e.into_error()
+            .context(format!("cannot record the seed `{name}`"))
+    };
+    let changed = d
+        .execute(
+            &update,
+            &[
+                Value::Text(checksum.to_string()),
+                Value::Text(now.clone()),
+                Value::Int(rows),
+                Value::Int(duration_ms),
+                Value::Text(name.to_string()),
+            ],
+        )
+        .map_err(fail)?;
+    if changed == 0 {
+        let insert = format!(
+            "INSERT INTO {} ({}, {}, {}, {}, {}, {}, {}) VALUES (?, ?, 1, ?, ?, ?, ?)",
+            q(table),
+            q("name"),
+            q("checksum"),
+            q("run_count"),
+            q("first_run_at"),
+            q("last_run_at"),
+            q("last_rows"),
+            q("last_duration_ms")
+        );
+        d.execute(
+            &insert,
+            &[
+                Value::Text(name.to_string()),
+                Value::Text(checksum.to_string()),
+                Value::Text(now.clone()),
+                Value::Text(now),
+                Value::Int(rows),
+                Value::Int(duration_ms),
+            ],
+        )
+        .map_err(fail)?;
+    }
+    Ok(())
+}
+
+pub fn delete_seed(d: &mut dyn Driver, table: &str, name: &str) -> Result<()> {
+    let dialect = d.dialect();
+    let sql = format!(
+        "DELETE FROM {} WHERE {} = ?",
+        dialect.quote_ident(table),
+        dialect.quote_ident("name")
+    );
+    d.execute(&sql, &[Value::Text(name.to_string())])
+        .map(|_| ())
+        .map_err(|e| e.into_error())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

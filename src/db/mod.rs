@@ -3,6 +3,8 @@
 mod value;
 pub use value::*;
 
+pub mod load;
+
 pub mod mysql;
 pub mod sqlite;
 
@@ -150,6 +152,22 @@ pub trait Driver {
 
     /// A function that interrupts the statement running on this connection (Ctrl-C).
     fn interrupter(&self) -> Box<dyn Fn() + Send + Sync>;
+
+    /// The primary key and every unique index of a live table, as column lists.
+    fn unique_keys(&mut self, table: &str) -> DbResult<Vec<Vec<String>>>;
+
+    /// Loads rows into one table in one of the seed modes, inside the caller's transaction.
+    /// `progress` is told how many rows were pulled so far, now and then.
+    fn load(
+        &mut self,
+        spec: &load::LoadSpec<'_>,
+        next: &mut load::NextRow<'_>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<load::LoadStats, load::LoadError>;
+
+    /// Seeds with `foreign_key_checks: false`: lets rows be loaded in any order
+    /// (SQLite defers the checks to commit; MySQL turns them off for the session).
+    fn relax_foreign_keys(&mut self, relax: bool) -> DbResult<()>;
 
     /// SQLite: the table's `CREATE` statement and its indexes and triggers, for table rebuilds.
     fn sqlite_master(&mut self, _table: &str) -> DbResult<Option<crate::schema::LiveTable>> {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, SslOpts};
 
+use super::load::{self, LoadError, LoadSpec, LoadStats, NextRow, SeedMode};
 use super::{ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, Value};
 use crate::config::{MysqlConn, SslMode};
 use crate::error::{Error, Result};
@@ -16,6 +17,7 @@ pub struct MysqlDriver {
     conn: Conn,
     opts: OptsBuilder,
     in_tx: bool,
+    max_packet: Option<usize>,
 }
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -27,6 +29,16 @@ fn to_mysql(v: &Value) -> mysql::Value {
         Value::Float(f) => mysql::Value::Double(*f),
         Value::Text(s) => mysql::Value::Bytes(s.as_bytes().to_vec()),
         Value::Bytes(b) => mysql::Value::Bytes(b.clone()),
+    }
+}
+
+fn to_mysql_owned(v: Value) -> mysql::Value {
+    match v {
+        Value::Null => mysql::Value::NULL,
+        Value::Int(i) => mysql::Value::Int(i),
+        Value::Float(f) => mysql::Value::Double(f),
+        Value::Text(s) => mysql::Value::Bytes(s.into_bytes()),
+        Value::Bytes(b) => mysql::Value::Bytes(b),
     }
 }
 
@@ -252,16 +264,46 @@ impl MysqlDriver {
             conn,
             opts,
             in_tx: false,
+            max_packet: None,
         })
     }
 
     /// The server's max_allowed_packet, which bounds multi-row INSERT batches.
     pub fn max_allowed_packet(&mut self) -> DbResult<usize> {
+        if let Some(p) = self.max_packet {
+            return Ok(p);
+        }
         let v: Option<u64> = self
             .conn
             .query_first("SELECT @@max_allowed_packet")
             .map_err(db_err)?;
-        Ok(v.unwrap_or(4 << 20) as usize)
+        let p = v.unwrap_or(4 << 20) as usize;
+        self.max_packet = Some(p);
+        Ok(p)
+    }
+
+    /// Sends one multi-row INSERT; returns (affected rows, duplicates) where the server says.
+    fn insert_batch(
+        &mut self,
+        spec: &LoadSpec<'_>,
+        rows: usize,
+        values: Vec<mysql::Value>,
+    ) -> DbResult<(u64, Option<u64>)> {
+        let sql = load::insert_sql(Dialect::Mysql, spec, rows);
+        let result = self
+            .conn
+            .exec_iter(sql.as_str(), mysql::Params::Positional(values))
+            .map_err(db_err)?;
+        let affected = result.affected_rows();
+        // "Records: 3  Duplicates: 1  Warnings: 0" (multi-row statements only).
+        let info = result.info_str().into_owned();
+        drop(result);
+        let duplicates = info
+            .split("Duplicates:")
+            .nth(1)
+            .and_then(|s| s.split_whitespace().next())
+            .and_then(|s| s.parse().ok());
+        Ok((affected, duplicates))
     }
 
     pub fn conn(&mut self) -> &mut Conn {
@@ -483,6 +525,120 @@ impl Driver for MysqlDriver {
         let sql = format!("DELETE FROM {}", Dialect::Mysql.quote_ident(&spec.table));
         self.execute(&sql, &[])?;
         Ok(held)
+    }
+
+    fn unique_keys(&mut self, table: &str) -> DbResult<Vec<Vec<String>>> {
+        let rows = self.query(
+            "SELECT index_name, column_name FROM information_schema.statistics \
+             WHERE table_schema = DATABASE() AND table_name = ? AND non_unique = 0 \
+             ORDER BY index_name = 'PRIMARY' DESC, index_name, seq_in_index",
+            &[Value::Text(table.to_string())],
+        )?;
+        let mut keys: Vec<(String, Vec<String>)> = Vec::new();
+        for r in rows {
+            let (Value::Text(index), Value::Text(col)) = (&r[0], &r[1]) else {
+                continue;
+            };
+            match keys.last_mut() {
+                Some((name, cols)) if name == index => cols.push(col.clone()),
+                _ => keys.push((index.clone(), vec![col.clone()])),
+            }
+        }
+        Ok(keys.into_iter().map(|(_, c)| c).collect())
+    }
+
+    fn load(
+        &mut self,
+        spec: &LoadSpec<'_>,
+        next: &mut NextRow<'_>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<LoadStats, LoadError> {
+        if spec.mode.uses_key() && !spec.key_unique {
+            return load::load_by_lookup(self, spec, next, progress);
+        }
+        let max_packet = self
+            .max_allowed_packet()
+            .map_err(|e| LoadError::from(e.into_error()))?;
+        let ncols = spec.columns.len().max(1);
+        // Multi-row batches: at most 65535 placeholders, and well under max_allowed_packet.
+        let max_rows = (65_535 / ncols).clamp(1, 4096);
+        let budget = (max_packet / 2).max(64 * 1024);
+        let mut stats = LoadStats::default();
+        let mut batch: Vec<mysql::Value> = Vec::with_capacity(max_rows * ncols);
+        let mut batch_rows = 0usize;
+        let mut batch_bytes = 0usize;
+        let mut n = 0u64;
+        let mut flush = |d: &mut Self,
+                         batch: &mut Vec<mysql::Value>,
+                         rows: usize,
+                         first: u64|
+         -> Result<(), LoadError> {
+            if rows == 0 {
+                return Ok(());
+            }
+            let values = std::mem::replace(batch, Vec::with_capacity(max_rows * ncols));
+            let (affected, dups) = d.insert_batch(spec, rows, values).map_err(|e| LoadError {
+                error: e.into_error(),
+                rows: (first, first + rows as u64 - 1),
+            })?;
+            let rows = rows as u64;
+            match spec.mode {
+                SeedMode::Insert | SeedMode::Replace => stats.inserted += rows,
+                SeedMode::InsertMissing => {
+                    stats.inserted += affected;
+                    stats.unchanged += rows - affected.min(rows);
+                }
+                SeedMode::Upsert => {
+                    // Affected rows count 1 per insert and 2 per changed row (0 when unchanged);
+                    // the info's "Duplicates" counts the changed rows.
+                    let (inserted, updated) = match dups {
+                        Some(d) => (affected.saturating_sub(2 * d), d),
+                        None => (u64::from(affected == 1), u64::from(affected == 2)),
+                    };
+                    stats.inserted += inserted;
+                    stats.updated += updated;
+                    stats.unchanged += rows - inserted - updated;
+                }
+            }
+            Ok(())
+        };
+        while let Some(row) = next().map_err(|e| LoadError {
+            error: e,
+            rows: (n + 1, n + 1),
+        })? {
+            n += 1;
+            for v in &row {
+                batch_bytes += match v {
+                    Value::Text(s) => s.len() + 9,
+                    Value::Bytes(b) => b.len() + 9,
+                    _ => 9,
+                };
+                batch.push(to_mysql_owned(v.clone()));
+            }
+            batch_rows += 1;
+            if batch_rows >= max_rows || batch_bytes >= budget {
+                flush(self, &mut batch, batch_rows, n + 1 - batch_rows as u64)?;
+                batch_rows = 0;
+                batch_bytes = 0;
+                progress(n);
+                crate::interrupt::check().map_err(|e| LoadError {
+                    error: e,
+                    rows: (n, n),
+                })?;
+            }
+        }
+        flush(self, &mut batch, batch_rows, n + 1 - batch_rows as u64)?;
+        progress(n);
+        Ok(stats)
+    }
+
+    fn relax_foreign_keys(&mut self, relax: bool) -> DbResult<()> {
+        let sql = if relax {
+            "SET foreign_key_checks = 0"
+        } else {
+            "SET foreign_key_checks = 1"
+        };
+        self.conn.query_drop(sql).map_err(db_err)
     }
 
     fn interrupter(&self) -> Box<dyn Fn() + Send + Sync> {

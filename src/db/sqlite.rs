@@ -5,6 +5,7 @@ use std::time::Duration;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql};
 
+use super::load::{self, LoadError, LoadSpec, LoadStats, NextRow, SeedMode};
 use super::{ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, OpenMode, Value};
 use crate::config::SqlitePath;
 use crate::error::{Error, Result};
@@ -270,6 +271,129 @@ impl Driver for SqliteDriver {
     fn interrupter(&self) -> Box<dyn Fn() + Send + Sync> {
         let handle = self.conn.get_interrupt_handle();
         Box::new(move || handle.interrupt())
+    }
+
+    fn unique_keys(&mut self, table: &str) -> DbResult<Vec<Vec<String>>> {
+        let mut keys = Vec::new();
+        let pk = self.primary_key(table)?;
+        if !pk.is_empty() {
+            keys.push(pk);
+        }
+        let q = Dialect::Sqlite.quote_ident(table);
+        let indexes = self.bind_and_run(&format!("PRAGMA index_list({q})"), &[], |r| {
+            (
+                r.get::<_, String>(1).unwrap_or_default(),
+                r.get::<_, i64>(2).unwrap_or(0),
+                r.get::<_, i64>(4).unwrap_or(0),
+            )
+        })?;
+        for (name, unique, partial) in indexes {
+            if unique == 1 && partial == 0 {
+                let cols = self.bind_and_run(
+                    &format!("PRAGMA index_info({})", Dialect::Sqlite.quote_ident(&name)),
+                    &[],
+                    |r| r.get::<_, Option<String>>(2).unwrap_or_default(),
+                )?;
+                if cols.iter().all(Option::is_some) {
+                    keys.push(cols.into_iter().flatten().collect());
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    fn load(
+        &mut self,
+        spec: &LoadSpec<'_>,
+        next: &mut NextRow<'_>,
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<LoadStats, LoadError> {
+        if spec.mode.uses_key() && !spec.key_unique {
+            return load::load_by_lookup(self, spec, next, progress);
+        }
+        let count_sql = format!(
+            "SELECT COUNT(*) FROM {}",
+            Dialect::Sqlite.quote_ident(spec.table)
+        );
+        let count = |d: &Self| -> Result<u64, LoadError> {
+            d.conn
+                .query_row(&count_sql, [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(|e| LoadError::from(d.err(e).into_error()))
+        };
+        let before = if spec.mode == SeedMode::Upsert {
+            count(self)?
+        } else {
+            0
+        };
+        let sql = load::insert_sql(Dialect::Sqlite, spec, 1);
+        let mut n = 0u64;
+        let mut changed = 0u64;
+        {
+            // One prepared statement, reused for every row.
+            let mut stmt = self
+                .conn
+                .prepare_cached(&sql)
+                .map_err(|e| LoadError::from(self.err(e).into_error()))?;
+            while let Some(row) = next().map_err(|e| LoadError {
+                error: e,
+                rows: (n + 1, n + 1),
+            })? {
+                n += 1;
+                let res = row
+                    .iter()
+                    .enumerate()
+                    .try_for_each(|(i, v)| stmt.raw_bind_parameter(i + 1, v))
+                    .and_then(|_| stmt.raw_execute());
+                match res {
+                    Ok(c) => changed += c as u64,
+                    Err(e) => {
+                        return Err(LoadError {
+                            error: self.err(e).into_error(),
+                            rows: (n, n),
+                        })
+                    }
+                }
+                if n.is_multiple_of(4096) {
+                    progress(n);
+                    crate::interrupt::check().map_err(|e| LoadError {
+                        error: e,
+                        rows: (n, n),
+                    })?;
+                }
+            }
+        }
+        progress(n);
+        Ok(match spec.mode {
+            SeedMode::Insert | SeedMode::Replace => LoadStats {
+                inserted: n,
+                ..Default::default()
+            },
+            SeedMode::InsertMissing => LoadStats {
+                inserted: changed,
+                unchanged: n - changed,
+                ..Default::default()
+            },
+            SeedMode::Upsert => {
+                let inserted = count(self)? - before;
+                LoadStats {
+                    inserted,
+                    updated: changed - inserted,
+                    unchanged: n - changed,
+                    deleted: 0,
+                }
+            }
+        })
+    }
+
+    fn relax_foreign_keys(&mut self, relax: bool) -> DbResult<()> {
+        // Deferred to commit (SQLite switches this off by itself at every commit).
+        if relax {
+            self.conn
+                .execute_batch("PRAGMA defer_foreign_keys = ON")
+                .map_err(|e| self.err(e))?;
+        }
+        Ok(())
     }
 
     fn sqlite_master(&mut self, table: &str) -> DbResult<Option<crate::schema::LiveTable>> {

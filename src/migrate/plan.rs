@@ -259,7 +259,7 @@ pub fn rollback<'a>(
         .iter()
         .filter(|r| all || Some(r.batch) == last)
         .collect();
-    chosen.sort_by(|a, b| b.id.cmp(&a.id));
+    chosen.sort_by_key(|r| std::cmp::Reverse(r.id));
     chosen.into_iter().map(|r| revert_item(files, r)).collect()
 }
 

@@ -87,7 +87,6 @@ impl Runner<'_> {
             // works outside a transaction; violations are checked before commit.
             self.driver
                 .set_foreign_keys(false)
-                .and_then(|_| self.driver.execute("PRAGMA legacy_alter_table = ON", &[]))
                 .map_err(|e| e.into_error())?;
         }
         let result = match non_transactional_reason(&*self.driver, &job.section) {
@@ -95,7 +94,6 @@ impl Runner<'_> {
             Some(reason) => self.run_statementwise(job, dir, batch, &reason, started),
         };
         if rebuilds {
-            let _ = self.driver.execute("PRAGMA legacy_alter_table = OFF", &[]);
             let _ = self.driver.set_foreign_keys(true);
         }
         result
@@ -139,9 +137,7 @@ impl Runner<'_> {
                     Direction::Down => "its rollback was undone: the migration is still applied",
                 };
                 Err(if e.is_interrupted() {
-                    Error::interrupted()
-                        .context(format!("{}", file.display))
-                        .detail(what)
+                    Error::interrupted().context(&file.display).detail(what)
                 } else {
                     e.detail(what)
                 })
@@ -364,11 +360,22 @@ impl Runner<'_> {
                     .ok_or_else(|| Error::database(format!("no such table: {table}")))?;
                 let statements = schema::sqlite_rebuild_statements(table, change, &live)
                     .map_err(Error::validation)?;
-                for sql in statements {
+                // Renaming the rebuilt table must not rewrite references to the old one;
+                // only during the rebuild (a plain rename_table should update them).
+                self.driver
+                    .execute("PRAGMA legacy_alter_table = ON", &[])
+                    .map_err(|e| e.into_error())?;
+                let result = statements.iter().try_for_each(|sql| {
                     interrupt::check()?;
-                    self.out.statement(&step.origin, &sql);
-                    self.driver.execute(&sql, &[]).map_err(|e| e.into_error())?;
-                }
+                    self.out.statement(&step.origin, sql);
+                    self.driver
+                        .execute(sql, &[])
+                        .map(|_| ())
+                        .map_err(|e| e.into_error())
+                });
+                let reset = self.driver.execute("PRAGMA legacy_alter_table = OFF", &[]);
+                result?;
+                reset.map_err(|e| e.into_error())?;
                 Ok(0)
             }
             StepKind::DeleteByPrimaryKey { table, rows } => {

@@ -308,14 +308,6 @@ impl Project {
     pub fn sqlite_exists(&self) -> bool {
         self.path("dev.sqlite3").exists()
     }
-
-    /// An auto-increment primary key column for hand-written SQL on this backend.
-    pub fn autoinc(&self) -> &'static str {
-        match self.backend {
-            Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
-            Backend::Mysql => "INT NOT NULL AUTO_INCREMENT PRIMARY KEY",
-        }
-    }
 }
 
 impl Drop for Project {

@@ -1,0 +1,599 @@
+//! Finding seed files and reading them: YAML data seeds (one block or a list of blocks)
+//! and SQL seeds (with an optional `-- seed:undo` part).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde_yaml::{Mapping, Value as Y};
+use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::db::load::SeedMode;
+use crate::db::{Dialect, Value};
+use crate::error::{io_error, Error, Result};
+use crate::migrate::source::hex;
+use crate::report::Output;
+use crate::text::did_you_mean;
+use crate::yamlpos::{locate, parse_path};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedFormat {
+    Yaml,
+    Sql,
+}
+
+/// A seed file on disk.
+#[derive(Debug, Clone)]
+pub struct SeedFile {
+    /// The path relative to its seeds directory, with `/`: the name tracked in the database.
+    pub name: String,
+    pub path: PathBuf,
+    pub display: String,
+    pub format: SeedFormat,
+}
+
+impl SeedFile {
+    /// The file name without extension, for `--specific` matching.
+    pub fn stem(&self) -> &str {
+        let base = self.name.rsplit('/').next().unwrap_or(&self.name);
+        base.rsplit_once('.').map(|(s, _)| s).unwrap_or(base)
+    }
+}
+
+fn seed_format(file_name: &str) -> Option<SeedFormat> {
+    match file_name.rsplit_once('.').map(|(_, e)| e) {
+        Some("yaml" | "yml") => Some(SeedFormat::Yaml),
+        Some("sql") => Some(SeedFormat::Sql),
+        _ => None,
+    }
+}
+
+fn valid_component(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
+}
+
+/// Every seed file of the configured directories, ordered by relative path.
+pub fn list(config: &Config, out: &Output) -> Result<Vec<SeedFile>> {
+    let mut files: Vec<SeedFile> = Vec::new();
+    let mut seen: HashMap<String, String> = HashMap::new();
+    for dir in &config.seeds.directories {
+        if !dir.is_dir() {
+            out.warn(format!(
+                "the seeds directory {} does not exist; `furrow seed:make NAME` creates it",
+                config.display_path(dir)
+            ));
+            continue;
+        }
+        let depth = if config.seeds.recursive {
+            usize::MAX
+        } else {
+            1
+        };
+        let walker = walkdir::WalkDir::new(dir)
+            .min_depth(1)
+            .max_depth(depth)
+            .sort_by_file_name();
+        for entry in walker {
+            let entry = entry.map_err(|e| {
+                Error::io(format!(
+                    "cannot read the seeds directory {}: {e}",
+                    config.display_path(dir)
+                ))
+            })?;
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            let file_name = entry.file_name().to_string_lossy().into_owned();
+            if file_name.starts_with('.') {
+                continue;
+            }
+            let Some(format) = seed_format(&file_name) else {
+                continue;
+            };
+            let rel = entry
+                .path()
+                .strip_prefix(dir)
+                .unwrap_or(entry.path())
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>();
+            let display = config.display_path(entry.path());
+            if rel.iter().any(|c| c.starts_with('.')) {
+                continue;
+            }
+            if !rel.iter().all(|c| valid_component(c)) {
+                return Err(Error::validation(format!(
+                    "{display}: a seed's path may hold only letters, digits, _, . and -"
+                ))
+                .hint("rename it (e.g. spaces to _)"));
+            }
+            let name = rel.join("/");
+            if let Some(other) = seen.get(&name) {
+                return Err(Error::validation(format!(
+                    "the seed {name} exists twice: {other} and {display}"
+                ))
+                .hint("names must be unique across all seed directories: rename or remove one"));
+            }
+            seen.insert(name.clone(), display.clone());
+            files.push(SeedFile {
+                name,
+                path: entry.path().to_path_buf(),
+                display,
+                format,
+            });
+        }
+    }
+    files.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(files)
+}
+
+/// Where a block's rows come from.
+#[derive(Debug, Clone)]
+pub enum Rows {
+    /// Rows written in the file: column → value, in the order written.
+    Inline(Vec<Vec<(String, Value)>>),
+    /// `rows_from: file.csv` beside the seed, streamed.
+    Csv { path: PathBuf, display: String },
+}
+
+/// One table's worth of a YAML seed.
+#[derive(Debug, Clone)]
+pub struct Block {
+    /// "" for a file of one block, "[i]" in a list (the prefix of YAML paths in errors).
+    pub prefix: String,
+    /// 1-based position in the file, for messages.
+    pub number: usize,
+    pub table: String,
+    pub mode: SeedMode,
+    pub key: Option<Vec<String>>,
+    pub env: Option<Vec<String>>,
+    pub foreign_key_checks: bool,
+    pub rows: Rows,
+}
+
+impl Block {
+    pub fn applies_to(&self, env: &str) -> bool {
+        self.env.as_ref().is_none_or(|e| e.iter().any(|x| x == env))
+    }
+
+    /// "block 2 (accounts)" or "table accounts" for a one-block file.
+    pub fn label(&self) -> String {
+        if self.prefix.is_empty() {
+            format!("table {}", self.table)
+        } else {
+            format!("block {} ({})", self.number, self.table)
+        }
+    }
+}
+
+/// A parsed seed file, ready to plan.
+#[derive(Debug, Clone)]
+pub struct ParsedSeed {
+    pub file: SeedFile,
+    /// SHA-256 of the file (and of its CSV files), `\r\n` normalised.
+    pub checksum: String,
+    pub text: String,
+    pub body: SeedBody,
+}
+
+#[derive(Debug, Clone)]
+pub enum SeedBody {
+    Yaml(Vec<Block>),
+    Sql {
+        run: Vec<crate::sql::Statement>,
+        undo: Option<Vec<crate::sql::Statement>>,
+    },
+}
+
+const BLOCK_KEYS: [&str; 7] = [
+    "table",
+    "mode",
+    "key",
+    "env",
+    "rows",
+    "rows_from",
+    "foreign_key_checks",
+];
+
+/// Reads and checks a seed file (everything that can be checked without the database).
+pub fn parse(file: &SeedFile, dialect: Dialect) -> Result<ParsedSeed> {
+    let bytes = std::fs::read(&file.path).map_err(|e| io_error("read", &file.path, &e))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        Error::validation(format!(
+            "{}: line {line} is not valid UTF-8 text",
+            file.display
+        ))
+        .hint("save the file as UTF-8")
+    })?;
+    let mut hasher = Sha256::new();
+    hasher.update(text.replace("\r\n", "\n").as_bytes());
+    let body = match file.format {
+        SeedFormat::Sql => parse_sql(file, &text, dialect)?,
+        SeedFormat::Yaml => {
+            let blocks = parse_yaml(file, &text)?;
+            for b in &blocks {
+                if let Rows::Csv { path, display } = &b.rows {
+                    let f = std::fs::File::open(path).map_err(|e| {
+                        Error::validation(format!(
+                            "{}: {}: rows_from {display}: {}",
+                            file.display,
+                            b.label(),
+                            if e.kind() == std::io::ErrorKind::NotFound {
+                                "the file does not exist".to_string()
+                            } else {
+                                e.to_string()
+                            }
+                        ))
+                        .hint("rows_from names a CSV file beside the seed file")
+                    })?;
+                    hasher.update([0u8]);
+                    super::csv::hash_stream(std::io::BufReader::new(f), &mut hasher)
+                        .map_err(|e| io_error("read", path, &e))?;
+                }
+            }
+            SeedBody::Yaml(blocks)
+        }
+    };
+    Ok(ParsedSeed {
+        file: file.clone(),
+        checksum: hex(&hasher.finalize()),
+        text,
+        body,
+    })
+}
+
+fn parse_sql(file: &SeedFile, text: &str, dialect: Dialect) -> Result<SeedBody> {
+    // `-- seed:undo` on its own line starts the undo part.
+    let mut offset = 0;
+    let mut marker: Option<(usize, usize, usize)> = None; // (start, body start, line)
+    for (i, raw) in text.split_inclusive('\n').enumerate() {
+        let t = raw.trim();
+        if let Some(rest) = t.strip_prefix("--") {
+            if rest.trim() == "seed:undo" {
+                if marker.is_some() {
+                    return Err(Error::validation(format!(
+                        "{} line {}: a second `-- seed:undo` marker",
+                        file.display,
+                        i + 1
+                    )));
+                }
+                marker = Some((offset, offset + raw.len(), i + 1));
+            }
+        }
+        offset += raw.len();
+    }
+    let split = |part: &str, first_line: usize| {
+        crate::sql::split(part, first_line, dialect).map_err(|e| {
+            Error::validation(format!("{} line {}: {}", file.display, e.line, e.message))
+        })
+    };
+    let (run, undo) = match marker {
+        None => (split(text, 1)?, None),
+        Some((start, body, line)) => (
+            split(&text[..start], 1)?,
+            Some(split(&text[body..], line + 1)?),
+        ),
+    };
+    if text.trim().is_empty() {
+        return Err(
+            Error::validation(format!("{}: the file is empty", file.display))
+                .hint("write the statements that load the data"),
+        );
+    }
+    for s in run.iter().chain(undo.iter().flatten()) {
+        if crate::sql::is_transaction_control(&s.sql) {
+            return Err(Error::validation(format!(
+                "{} line {}: statement {} controls the transaction, but furrow runs each seed in one",
+                file.display, s.line, s.number
+            ))
+            .hint("remove it"));
+        }
+        if dialect == Dialect::Mysql && crate::sql::commits_implicitly_mysql(&s.sql) {
+            return Err(Error::validation(format!(
+                "{} line {}: statement {} ({}) is DDL, which MySQL commits implicitly, so the seed could be left half-loaded",
+                file.display,
+                s.line,
+                s.number,
+                crate::sql::leading_words(&s.sql, 3).join(" ")
+            ))
+            .hint("put schema changes in a migration; seeds load data"));
+        }
+    }
+    Ok(SeedBody::Sql { run, undo })
+}
+
+struct Ctx<'a> {
+    file: &'a SeedFile,
+    text: &'a str,
+}
+
+impl Ctx<'_> {
+    fn err(&self, path: &str, msg: impl std::fmt::Display) -> Error {
+        let at = match locate(self.text, &parse_path(path)) {
+            Some((line, _)) => format!(" line {line}"),
+            None => String::new(),
+        };
+        let path_part = if path.is_empty() {
+            String::new()
+        } else {
+            format!(" `{path}`")
+        };
+        Error::validation(format!("{}{at}:{path_part} {msg}", self.file.display))
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        key.to_string()
+    } else {
+        format!("{prefix}.{key}")
+    }
+}
+
+fn parse_yaml(file: &SeedFile, text: &str) -> Result<Vec<Block>> {
+    let cx = Ctx { file, text };
+    if text.trim().is_empty() {
+        return Err(
+            Error::validation(format!("{}: the file is empty", file.display))
+                .hint("write `table:` and `rows:` (see `furrow seed:make`)"),
+        );
+    }
+    let doc: Y = serde_yaml::from_str(text).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!(" line {} column {}", l.line(), l.column()))
+            .unwrap_or_default();
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        Error::validation(format!("{}{at}: invalid YAML: {msg}", file.display))
+            .hint("fix the YAML syntax (indentation, quotes, colons) at that place")
+    })?;
+    match &doc {
+        Y::Mapping(m) => Ok(vec![parse_block(&cx, m, "", 1)?]),
+        Y::Sequence(items) => {
+            if items.is_empty() {
+                return Err(cx.err("", "the list of blocks is empty"));
+            }
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| {
+                    let prefix = format!("[{i}]");
+                    match item {
+                        Y::Mapping(m) => parse_block(&cx, m, &prefix, i + 1),
+                        _ => Err(cx.err(
+                            &prefix,
+                            "each block must be a map with `table:` and `rows:`",
+                        )),
+                    }
+                })
+                .collect()
+        }
+        _ => Err(cx.err(
+            "",
+            "a seed is a map with `table:` and `rows:` (or a list of such maps)",
+        )),
+    }
+}
+
+fn string_list(cx: &Ctx<'_>, v: &Y, path: &str, what: &str) -> Result<Vec<String>> {
+    let items: Vec<&Y> = match v {
+        Y::String(_) => vec![v],
+        Y::Sequence(s) => s.iter().collect(),
+        _ => return Err(cx.err(path, format!("expected {what}: a name or a list of names"))),
+    };
+    items
+        .iter()
+        .map(|i| match i {
+            Y::String(s) if !s.is_empty() => Ok(s.clone()),
+            Y::Number(n) => Ok(n.to_string()),
+            _ => Err(cx.err(path, format!("expected {what}: a list of names"))),
+        })
+        .collect()
+}
+
+fn parse_block(cx: &Ctx<'_>, m: &Mapping, prefix: &str, number: usize) -> Result<Block> {
+    for k in m.keys() {
+        let key = k.as_str().unwrap_or("?");
+        if !BLOCK_KEYS.contains(&key) {
+            return Err(cx
+                .err(
+                    &join(prefix, key),
+                    format!("unknown key `{key}`{}", did_you_mean(key, BLOCK_KEYS)),
+                )
+                .hint(format!("a seed block has: {}", BLOCK_KEYS.join(", "))));
+        }
+    }
+    let table = match m.get("table") {
+        Some(Y::String(t))
+            if crate::config::valid_identifier(t) || crate::schema::check_ident(t).is_ok() =>
+        {
+            t.clone()
+        }
+        Some(_) => return Err(cx.err(&join(prefix, "table"), "`table` must be a table name")),
+        None => {
+            return Err(cx
+                .err(prefix, "no `table:`")
+                .hint("name the table the rows go into: `table: accounts`"))
+        }
+    };
+    let mode = match m.get("mode") {
+        None => SeedMode::Upsert,
+        Some(Y::String(s)) => SeedMode::parse(s).ok_or_else(|| {
+            cx.err(
+                &join(prefix, "mode"),
+                format!(
+                    "unknown mode `{s}`{}; modes: {}",
+                    did_you_mean(s, SeedMode::NAMES),
+                    SeedMode::NAMES.join(", ")
+                ),
+            )
+        })?,
+        Some(_) => {
+            return Err(cx.err(
+                &join(prefix, "mode"),
+                "`mode` must be one of upsert, insert_missing, replace, insert",
+            ))
+        }
+    };
+    let key = m
+        .get("key")
+        .map(|v| string_list(cx, v, &join(prefix, "key"), "key columns"))
+        .transpose()?;
+    if key.as_ref().is_some_and(|k| k.is_empty()) {
+        return Err(cx.err(&join(prefix, "key"), "`key` lists no column"));
+    }
+    let env = m
+        .get("env")
+        .map(|v| string_list(cx, v, &join(prefix, "env"), "environment names"))
+        .transpose()?;
+    let foreign_key_checks = match m.get("foreign_key_checks") {
+        None => true,
+        Some(Y::Bool(b)) => *b,
+        Some(_) => {
+            return Err(cx.err(
+                &join(prefix, "foreign_key_checks"),
+                "`foreign_key_checks` must be true or false",
+            ))
+        }
+    };
+    let rows = match (m.get("rows"), m.get("rows_from")) {
+        (Some(_), Some(_)) => {
+            return Err(cx
+                .err(&join(prefix, "rows_from"), "a block has `rows` or `rows_from`, not both"))
+        }
+        (None, None) => {
+            return Err(cx
+                .err(prefix, "no `rows:` (or `rows_from:`)")
+                .hint("list the rows, e.g. `rows: [{ id: 1, name: John Smith }]`, or `rows_from: accounts.csv`"))
+        }
+        (None, Some(Y::String(f))) => {
+            let dir = cx.file.path.parent().unwrap_or(Path::new("."));
+            let path = dir.join(f);
+            let display = cx
+                .file
+                .display
+                .rsplit_once('/')
+                .map(|(d, _)| format!("{d}/{f}"))
+                .unwrap_or_else(|| f.clone());
+            Rows::Csv { path, display }
+        }
+        (None, Some(_)) => return Err(cx.err(&join(prefix, "rows_from"), "`rows_from` must be a CSV file name")),
+        (Some(Y::Null), None) => Rows::Inline(Vec::new()),
+        (Some(Y::Sequence(items)), None) => {
+            let mut rows = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                let path = join(prefix, &format!("rows[{i}]"));
+                let Y::Mapping(rm) = item else {
+                    return Err(cx.err(&path, format!("row {} must be a map of column: value", i + 1)));
+                };
+                let mut row = Vec::with_capacity(rm.len());
+                for (k, v) in rm {
+                    let col = match k {
+                        Y::String(s) => s.clone(),
+                        _ => return Err(cx.err(&path, format!("row {}: column names must be strings", i + 1))),
+                    };
+                    row.push((col, Value::from_yaml(v)));
+                }
+                if row.is_empty() {
+                    return Err(cx.err(&path, format!("row {} has no columns", i + 1)));
+                }
+                rows.push(row);
+            }
+            Rows::Inline(rows)
+        }
+        (Some(_), None) => return Err(cx.err(&join(prefix, "rows"), "`rows` must be a list of maps")),
+    };
+    if let (Some(k), Rows::Inline(rows)) = (&key, &rows) {
+        if mode.uses_key() {
+            check_key_values(cx, prefix, k, rows)?;
+        }
+    }
+    Ok(Block {
+        prefix: prefix.to_string(),
+        number,
+        table,
+        mode,
+        key,
+        env,
+        foreign_key_checks,
+        rows,
+    })
+}
+
+/// Every row names every key column, with a value.
+pub fn check_key_values(
+    cx_file: impl KeyCheckCtx,
+    prefix: &str,
+    key: &[String],
+    rows: &[Vec<(String, Value)>],
+) -> Result<()> {
+    for (i, row) in rows.iter().enumerate() {
+        for k in key {
+            match row.iter().find(|(c, _)| c == k) {
+                None => return Err(cx_file
+                    .error(
+                        &join(prefix, &format!("rows[{i}]")),
+                        format!("row {} has no value for the key column `{k}`", i + 1),
+                    )
+                    .hint(
+                        "every row must name the key columns, so furrow can find it on a re-run",
+                    )),
+                Some((_, v)) if v.is_null() => {
+                    return Err(cx_file.error(
+                        &join(prefix, &format!("rows[{i}].{k}")),
+                        format!("row {}: the key column `{k}` is null", i + 1),
+                    ))
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Lets the key check run at parse time (key given) and at plan time (key read from the table).
+pub trait KeyCheckCtx {
+    fn error(&self, path: &str, msg: String) -> Error;
+}
+
+impl KeyCheckCtx for &Ctx<'_> {
+    fn error(&self, path: &str, msg: String) -> Error {
+        self.err(path, msg)
+    }
+}
+
+/// Errors located in a parsed seed, at plan time.
+pub struct SeedLocator<'a>(pub &'a ParsedSeed);
+
+impl KeyCheckCtx for SeedLocator<'_> {
+    fn error(&self, path: &str, msg: String) -> Error {
+        Ctx {
+            file: &self.0.file,
+            text: &self.0.text,
+        }
+        .err(path, msg)
+    }
+}
+
+impl ParsedSeed {
+    /// A located error for a YAML path in this seed.
+    pub fn error_at(&self, path: &str, msg: impl std::fmt::Display) -> Error {
+        Ctx {
+            file: &self.file,
+            text: &self.text,
+        }
+        .err(path, msg)
+    }
+}
+
+pub fn block_path(b: &Block, key: &str) -> String {
+    join(&b.prefix, key)
+}
