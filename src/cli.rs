@@ -21,6 +21,7 @@ pub struct Cli {
 }
 
 #[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Global options")]
 pub struct Global {
     /// The knexfile to read (default: knexfile.yaml in this directory or the nearest parent).
     #[arg(long, global = true, value_name = "PATH")]

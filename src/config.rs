@@ -124,6 +124,9 @@ impl MysqlConn {
 pub enum Connection {
     Sqlite(SqlitePath),
     Mysql(MysqlConn),
+    /// `--client` names another engine than the knexfile's connection is written for:
+    /// fine for commands that need no connection (migrate:sql), an error for the others.
+    Unusable(String),
 }
 
 impl Connection {
@@ -133,6 +136,7 @@ impl Connection {
             Connection::Sqlite(SqlitePath::Memory) => "sqlite::memory:".into(),
             Connection::Sqlite(SqlitePath::File(p)) => format!("sqlite://{}", p.display()),
             Connection::Mysql(m) => m.redacted(),
+            Connection::Unusable(_) => "(none)".into(),
         }
     }
 }
@@ -194,6 +198,7 @@ impl Config {
             Connection::Sqlite(SqlitePath::Memory) => ":memory:".into(),
             Connection::Sqlite(SqlitePath::File(p)) => p.display().to_string(),
             Connection::Mysql(m) => m.database.clone().unwrap_or_default(),
+            Connection::Unusable(_) => String::new(),
         }
     }
 
@@ -497,6 +502,19 @@ fn build(
         Some(url) => parse_connection_string(url, client, &base_dir)
             .map_err(|m| Error::config(format!("--connection: {m}")))?,
         None => match map.get("connection") {
+            // `--client` for another engine than the file's: its connection cannot serve.
+            Some(_)
+                if ov.client.is_some()
+                    && map
+                        .get("client")
+                        .and_then(scalar_string)
+                        .and_then(|c| Client::from_name(&c))
+                        .is_some_and(|c| c != client) =>
+            {
+                Connection::Unusable(format!(
+                    "--client {client_name} overrides the knexfile's client, whose connection is written for another engine; give --connection too"
+                ))
+            }
             Some(v) => connection_from_yaml(v, client, &base_dir, file, &join(prefix, "connection"))?,
             None => match client {
                 Client::Sqlite => {

@@ -186,6 +186,7 @@ pub fn open(config: &Config, mode: OpenMode, wait: Duration) -> Result<Box<dyn D
     let d: Box<dyn Driver> = match &config.connection {
         Connection::Sqlite(path) => Box::new(sqlite::SqliteDriver::open(path, mode, wait)?),
         Connection::Mysql(m) => Box::new(mysql::MysqlDriver::open(m, &config.base_dir)?),
+        Connection::Unusable(why) => return Err(Error::config(why.clone())),
     };
     crate::interrupt::set_hook(d.interrupter());
     Ok(d)

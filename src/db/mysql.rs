@@ -109,8 +109,23 @@ fn where_(m: &MysqlConn) -> String {
 fn connect_error(m: &MysqlConn, e: &mysql::Error) -> Error {
     let at = where_(m);
     let user = &m.user;
-    match e {
-        mysql::Error::IoError(io) => match io.kind() {
+    // The crate reports a failed connect as CouldNotConnect(addr, description, kind).
+    let io_kind = match e {
+        mysql::Error::IoError(io) => Some((io.kind(), io.to_string())),
+        mysql::Error::DriverError(mysql::DriverError::CouldNotConnect(Some((_, desc, kind)))) => {
+            Some((*kind, desc.clone()))
+        }
+        _ => None,
+    };
+    // rustls failures arrive as codec I/O errors once the handshake has started.
+    if m.ssl_mode != SslMode::Disabled {
+        if let mysql::Error::CodecError(c) = e {
+            return Error::connection(format!("TLS with the MySQL server at {at} failed: {c}"))
+                .hint("check `ssl.ca` (the CA that signed the server's certificate) and the ssl mode (verify_identity also checks the host name)");
+        }
+    }
+    match (e, io_kind) {
+        (_, Some((kind, io))) => match kind {
             std::io::ErrorKind::ConnectionRefused => Error::connection(format!(
                 "cannot connect to MySQL at {at} as user `{user}`: connection refused"
             ))
@@ -134,23 +149,27 @@ fn connect_error(m: &MysqlConn, e: &mysql::Error) -> Error {
             ))
             .hint("check the host name and port in the knexfile's connection"),
         },
-        mysql::Error::DriverError(mysql::DriverError::ConnectTimeout) => Error::connection(
+        (mysql::Error::DriverError(mysql::DriverError::ConnectTimeout), _) => Error::connection(
             format!(
                 "cannot connect to MySQL at {at} as user `{user}`: no answer within {}s",
                 CONNECT_TIMEOUT.as_secs()
             ),
         )
         .hint("check the host name and port, and that no firewall drops the connection"),
-        mysql::Error::DriverError(mysql::DriverError::TlsNotSupported) => Error::connection(
+        (mysql::Error::DriverError(mysql::DriverError::TlsNotSupported), _) => Error::connection(
             format!("cannot connect to MySQL at {at}: the server does not offer TLS, but ssl mode `{}` requires it", m.ssl_mode.name()),
         )
         .hint("enable TLS on the server, or use `ssl: { mode: preferred }` / `disabled`"),
-        mysql::Error::MySqlError(me) => match me.code {
+        (mysql::Error::MySqlError(me), _) => match me.code {
             1045 => Error::connection(format!(
                 "access denied for user `{user}` at {at} (MySQL error 1045): {}",
                 me.message
             ))
-            .hint("check the user and password (e.g. the DB_PASSWORD variable) and the user's allowed hosts"),
+            .hint(if m.ssl_mode == SslMode::Disabled {
+                "check the user and password (e.g. the DB_PASSWORD variable) and the user's allowed hosts; if the account requires TLS, set `ssl: { mode: required }` (?ssl-mode=required)"
+            } else {
+                "check the user and password (e.g. the DB_PASSWORD variable) and the user's allowed hosts"
+            }),
             1049 => {
                 let db = m.database.clone().unwrap_or_default();
                 Error::connection(format!("unknown database `{db}` at {at} (MySQL error 1049)"))
@@ -174,11 +193,11 @@ fn connect_error(m: &MysqlConn, e: &mysql::Error) -> Error {
                 me.message
             )),
         },
-        mysql::Error::TlsError(t) => Error::connection(format!(
+        (mysql::Error::TlsError(t), _) => Error::connection(format!(
             "TLS with the MySQL server at {at} failed: {t}"
         ))
         .hint("check `ssl.ca` (the CA that signed the server's certificate) and the ssl mode"),
-        other => Error::connection(format!(
+        (other, _) => Error::connection(format!(
             "cannot connect to MySQL at {at} as user `{user}`: {other}"
         )),
     }
@@ -372,6 +391,11 @@ impl MysqlDriver {
         }))
     }
 
+    /// The owner written to the lock table: the process, and the connection holding GET_LOCK.
+    fn lock_owner(&self, me: &Holder) -> String {
+        format!("{}#conn={}", me.owner, self.conn.connection_id())
+    }
+
     fn lock_user(&mut self, spec: &LockSpec) -> DbResult<Option<i64>> {
         let rows = self.query("SELECT IS_USED_LOCK(?)", &[Value::Text(spec.name.clone())])?;
         Ok(rows
@@ -477,7 +501,7 @@ impl Driver for MysqlDriver {
             self.execute(
                 &sql,
                 &[
-                    Value::Text(me.owner.clone()),
+                    Value::Text(self.lock_owner(me)),
                     Value::Text(me.host.clone()),
                     Value::Int(me.pid),
                     Value::Text(me.since.clone()),
@@ -486,7 +510,35 @@ impl Driver for MysqlDriver {
             return Ok(None);
         }
         let conn_id = self.lock_user(spec)?;
-        let mut holder = self.holder(spec)?.unwrap_or(Holder {
+        let row = self.holder(spec)?;
+        // A runner killed with -9 keeps its lock until the server notices the dead client,
+        // which can take as long as its statement runs. When the row proves that the
+        // connection holding the lock belongs to a process of this host that is gone,
+        // end that connection.
+        if let (Some(id), Some(h)) = (conn_id, &row) {
+            if h.owner.ends_with(&format!("#conn={id}")) && !crate::process::holder_alive(h) {
+                let _ = self.conn.query_drop(format!("KILL {id}"));
+                let again =
+                    self.query("SELECT GET_LOCK(?, 0)", &[Value::Text(spec.name.clone())])?;
+                if matches!(again.first().and_then(|r| r.first()), Some(Value::Int(1))) {
+                    let sql = format!(
+                        "REPLACE INTO {} (id, owner, host, pid, acquired_at) VALUES (1, ?, ?, ?, ?)",
+                        Dialect::Mysql.quote_ident(&spec.table)
+                    );
+                    self.execute(
+                        &sql,
+                        &[
+                            Value::Text(self.lock_owner(me)),
+                            Value::Text(me.host.clone()),
+                            Value::Int(me.pid),
+                            Value::Text(me.since.clone()),
+                        ],
+                    )?;
+                    return Ok(None);
+                }
+            }
+        }
+        let mut holder = row.unwrap_or(Holder {
             owner: String::new(),
             host: "?".into(),
             pid: 0,
@@ -504,7 +556,7 @@ impl Driver for MysqlDriver {
             "DELETE FROM {} WHERE id = 1 AND owner = ?",
             Dialect::Mysql.quote_ident(&spec.table)
         );
-        self.execute(&sql, &[Value::Text(me.owner.clone())])?;
+        self.execute(&sql, &[Value::Text(self.lock_owner(me))])?;
         self.query("SELECT RELEASE_LOCK(?)", &[Value::Text(spec.name.clone())])?;
         Ok(())
     }

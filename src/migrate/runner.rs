@@ -115,6 +115,9 @@ impl Runner<'_> {
                 self.exec(step)
                     .map_err(|e| step_error(file, step, e, dir))?;
             }
+            // Ctrl-C may have cut a statement short without an error (MariaDB's DO SLEEP):
+            // it still means "stop", and nothing is committed yet.
+            interrupt::check()?;
             if check_fks {
                 self.check_foreign_keys(file)?;
             }
@@ -216,8 +219,11 @@ impl Runner<'_> {
         } else {
             e.message.clone()
         };
-        let committed =
-            format!("statements 1–{k} of {total} committed and cannot be undone: {reason}");
+        let committed = if k == 1 {
+            format!("statement 1 of {total} committed and cannot be undone: {reason}")
+        } else {
+            format!("statements 1–{k} of {total} committed and cannot be undone: {reason}")
+        };
         let recorded = match dir {
             Direction::Up => track::record_migration(
                 self.driver,

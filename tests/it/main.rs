@@ -6,4 +6,5 @@ mod support;
 
 mod config;
 mod migrate;
+mod mysql;
 mod seeds;
