@@ -138,7 +138,7 @@ fn paint(style: &Style, text: &str) -> String {
 
 /// Prints a finished command's report; returns its exit code.
 pub fn emit(out: &Output, report: Report) -> i32 {
-    let mut stdout = std::io::stdout().lock();
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     if out.json {
         let mut doc = Map::new();
         doc.insert("ok".into(), J::Bool(true));

@@ -338,31 +338,46 @@ pub fn read_migrations(d: &mut dyn Driver, table: &str) -> Result<Vec<AppliedRow
             .context(format!("cannot read the tracking table `{table}`"))
     })?;
     Ok(rows
-        .iter()
-        .map(|r| AppliedRow {
-            id: int(&r[0]).unwrap_or(0),
-            name: text(&r[1]).unwrap_or_default(),
-            batch: int(&r[2]).unwrap_or(0),
-            migration_time: time_text(&r[3]),
-            checksum: text(&r[4]).unwrap_or_default(),
-            duration_ms: int(&r[5]),
-            state: if text(&r[6]).as_deref() == Some("partial") {
-                RowState::Partial
-            } else {
-                RowState::Applied
-            },
-            statements_applied: int(&r[7]),
-            error: text(&r[8]),
-            statement_checksums: text(&r[9])
-                .map(|s| {
-                    s.split(',')
-                        .filter(|x| !x.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
+        .into_iter()
+        .map(|r| {
+            let mut r = r.into_iter();
+            let mut next = || r.next().unwrap_or(Value::Null);
+            AppliedRow {
+                id: int(&next()).unwrap_or(0),
+                name: owned_text(next()).unwrap_or_default(),
+                batch: int(&next()).unwrap_or(0),
+                migration_time: match next() {
+                    Value::Text(s) => s,
+                    other => time_text(&other),
+                },
+                checksum: owned_text(next()).unwrap_or_default(),
+                duration_ms: int(&next()),
+                state: if matches!(next(), Value::Text(s) if s == "partial") {
+                    RowState::Partial
+                } else {
+                    RowState::Applied
+                },
+                statements_applied: int(&next()),
+                error: owned_text(next()),
+                statement_checksums: owned_text(next())
+                    .map(|s| {
+                        s.split(',')
+                            .filter(|x| !x.is_empty())
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
         })
         .collect())
+}
+
+/// Like `text`, without copying a string that is already there.
+fn owned_text(v: Value) -> Option<String> {
+    match v {
+        Value::Text(s) => Some(s),
+        other => text(&other),
+    }
 }
 
 /// What the runner records about one migration.

@@ -169,6 +169,12 @@ pub trait Driver {
     /// (SQLite defers the checks to commit; MySQL turns them off for the session).
     fn relax_foreign_keys(&mut self, relax: bool) -> DbResult<()>;
 
+    /// Whether `table` has an index called `name`.
+    fn index_exists(&mut self, table: &str, name: &str) -> DbResult<bool>;
+
+    /// The names of the foreign keys of `table` that use any of `columns`.
+    fn foreign_keys_on(&mut self, table: &str, columns: &[String]) -> DbResult<Vec<String>>;
+
     /// SQLite: the table's `CREATE` statement and its indexes and triggers, for table rebuilds.
     fn sqlite_master(&mut self, _table: &str) -> DbResult<Option<crate::schema::LiveTable>> {
         Ok(None)

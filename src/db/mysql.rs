@@ -684,6 +684,31 @@ impl Driver for MysqlDriver {
         Ok(stats)
     }
 
+    fn index_exists(&mut self, table: &str, name: &str) -> DbResult<bool> {
+        let rows = self.query(
+            "SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ? LIMIT 1",
+            &[Value::Text(table.to_string()), Value::Text(name.to_string())],
+        )?;
+        Ok(!rows.is_empty())
+    }
+
+    fn foreign_keys_on(&mut self, table: &str, columns: &[String]) -> DbResult<Vec<String>> {
+        let rows = self.query(
+            "SELECT DISTINCT constraint_name, column_name FROM information_schema.key_column_usage \
+             WHERE table_schema = DATABASE() AND table_name = ? AND referenced_table_name IS NOT NULL",
+            &[Value::Text(table.to_string())],
+        )?;
+        let mut names: Vec<String> = Vec::new();
+        for r in rows {
+            if let (Value::Text(name), Value::Text(col)) = (&r[0], &r[1]) {
+                if columns.iter().any(|c| c.eq_ignore_ascii_case(col)) && !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        Ok(names)
+    }
+
     fn relax_foreign_keys(&mut self, relax: bool) -> DbResult<()> {
         let sql = if relax {
             "SET foreign_key_checks = 0"

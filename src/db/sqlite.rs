@@ -386,6 +386,23 @@ impl Driver for SqliteDriver {
         })
     }
 
+    fn index_exists(&mut self, table: &str, name: &str) -> DbResult<bool> {
+        let rows = self.bind_and_run(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND tbl_name = ?1 AND name = ?2",
+            &[
+                Value::Text(table.to_string()),
+                Value::Text(name.to_string()),
+            ],
+            |_| (),
+        )?;
+        Ok(!rows.is_empty())
+    }
+
+    fn foreign_keys_on(&mut self, _table: &str, _columns: &[String]) -> DbResult<Vec<String>> {
+        // SQLite's foreign keys have no names of their own: a rebuild drops them with the column.
+        Ok(Vec::new())
+    }
+
     fn relax_foreign_keys(&mut self, relax: bool) -> DbResult<()> {
         // Deferred to commit (SQLite switches this off by itself at every commit).
         if relax {

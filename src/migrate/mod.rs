@@ -115,7 +115,7 @@ fn up_jobs<'a>(
 fn down_jobs<'a>(
     files: &'a [MigrationFile],
     reverts: &[Revert<'_>],
-    d: &dyn Driver,
+    d: &mut dyn Driver,
     config: &Config,
 ) -> Result<Vec<Job<'a>>> {
     reverts
@@ -123,11 +123,14 @@ fn down_jobs<'a>(
         .map(|r| {
             let file = &files[r.file];
             match source::parse(file, Direction::Down, d.dialect(), config)? {
-                Some(section) => Ok(Job {
-                    file,
-                    section,
-                    skip: 0,
-                }),
+                Some(section) => {
+                    check_deletes_by_key(file, &section, d)?;
+                    Ok(Job {
+                        file,
+                        section,
+                        skip: 0,
+                    })
+                }
                 None => Err(Error::new(
                     Kind::Irreversible,
                     format!(
@@ -140,6 +143,43 @@ fn down_jobs<'a>(
             }
         })
         .collect()
+}
+
+/// A derived down that deletes inserted rows by the table's primary key must be able to:
+/// checked against the live table before anything runs (MySQL could not undo what ran before).
+fn check_deletes_by_key(file: &MigrationFile, section: &Section, d: &mut dyn Driver) -> Result<()> {
+    for step in &section.steps {
+        let schema::StepKind::DeleteByPrimaryKey { table, rows } = &step.kind else {
+            continue;
+        };
+        let key = d.primary_key(table).map_err(|e| e.into_error())?;
+        let missing = if key.is_empty() {
+            Some(format!("`{table}` has no primary key"))
+        } else {
+            rows.iter().enumerate().find_map(|(i, row)| {
+                key.iter()
+                    .find(|k| !row.iter().any(|(c, _)| c.eq_ignore_ascii_case(k)))
+                    .map(|k| {
+                        format!(
+                            "inserted row {} does not give `{k}`, the primary key of `{table}`",
+                            rows.len() - i
+                        )
+                    })
+            })
+        };
+        if let Some(why) = missing {
+            return Err(Error::new(
+                Kind::Irreversible,
+                format!(
+                    "{}: {}: the rollback cannot find the inserted rows: {why}",
+                    file.display, step.origin
+                ),
+            )
+            .hint("give the `insert` a `key:` naming columns its rows give, or write a `down:` section")
+            .detail("nothing was rolled back"));
+        }
+    }
+    Ok(())
 }
 
 /// The SQL a job would run, for dry runs and migrate:sql.
@@ -256,6 +296,22 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
             "up",
         ));
     }
+    // Nothing pending is nothing pending whoever else runs: answer without taking the lock
+    // (a write transaction, and its fsyncs).
+    {
+        let mut d = open(ctx, OpenMode::ReadWrite)?;
+        track::ensure_migration_tables(&mut *d, &table)?;
+        let rows = track::read_migrations(&mut *d, &table)?;
+        let p = plan::latest(&files, &rows, &pol)?;
+        if p.resume.is_none() && p.pending.is_empty() {
+            warn_history(ctx, &p.modified, &p.missing);
+            let mut r = header(ctx, "migrate:latest");
+            r.line(Style::Success, "Already up to date")
+                .set("batch", serde_json::Value::Null)
+                .set("migrations", json!([]));
+            return Ok(r);
+        }
+    }
     locked(ctx, |d, rows| {
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
@@ -327,7 +383,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
                 .set("migrations", json!([]));
             return Ok(r);
         }
-        let jobs = down_jobs(&files, &reverts, &*d, ctx.config)?;
+        let jobs = down_jobs(&files, &reverts, &mut *d, ctx.config)?;
         let title = summary(&reverts, jobs.len(), "would roll back");
         return Ok(dry_run_report(
             ctx,
@@ -346,7 +402,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
                 .set("migrations", json!([]));
             return Ok(r);
         }
-        let jobs = down_jobs(&files, &reverts, &*d, ctx.config)?;
+        let jobs = down_jobs(&files, &reverts, &mut *d, ctx.config)?;
         let title = summary(&reverts, jobs.len(), "rolled back");
         let done = Runner {
             driver: d,
@@ -412,7 +468,7 @@ pub fn down(ctx: &Ctx, name: Option<&str>) -> Result<Report> {
             return Ok(r);
         };
         let batch = revert.row.batch;
-        let jobs = down_jobs(&files, std::slice::from_ref(&revert), &*d, ctx.config)?;
+        let jobs = down_jobs(&files, std::slice::from_ref(&revert), &mut *d, ctx.config)?;
         let done = Runner {
             driver: d,
             table: &table,
@@ -486,6 +542,9 @@ pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
                 format!("{label}  ({detail})")
             },
         );
+        if !ctx.out.json {
+            continue;
+        }
         let mut j = json!({"name": it.name, "state": it.state.name()});
         if let Some(row) = it.row {
             j["batch"] = json!(row.batch);

@@ -384,6 +384,43 @@ impl Runner<'_> {
                 reset.map_err(|e| e.into_error())?;
                 Ok(0)
             }
+            StepKind::DropIndexIfExists { table, name } => {
+                if !self
+                    .driver
+                    .index_exists(table, name)
+                    .map_err(|e| e.into_error())?
+                {
+                    return Ok(0);
+                }
+                let d = self.driver.dialect();
+                let sql = match d {
+                    Dialect::Mysql => format!(
+                        "DROP INDEX {} ON {}",
+                        d.quote_ident(name),
+                        d.quote_ident(table)
+                    ),
+                    Dialect::Sqlite => format!("DROP INDEX {}", d.quote_ident(name)),
+                };
+                self.out.statement(&step.origin, &sql);
+                self.driver.execute(&sql, &[]).map_err(|e| e.into_error())
+            }
+            StepKind::DropForeignKeysOn { table, columns } => {
+                let names = self
+                    .driver
+                    .foreign_keys_on(table, columns)
+                    .map_err(|e| e.into_error())?;
+                let d = self.driver.dialect();
+                for name in names {
+                    let sql = format!(
+                        "ALTER TABLE {} DROP FOREIGN KEY {}",
+                        d.quote_ident(table),
+                        d.quote_ident(&name)
+                    );
+                    self.out.statement(&step.origin, &sql);
+                    self.driver.execute(&sql, &[]).map_err(|e| e.into_error())?;
+                }
+                Ok(0)
+            }
             StepKind::DeleteByPrimaryKey { table, rows } => {
                 let key = self.driver.primary_key(table).map_err(|e| e.into_error())?;
                 if key.is_empty() {

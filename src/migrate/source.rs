@@ -41,6 +41,12 @@ impl MigrationFile {
 /// SHA-256 of the bytes with `\r\n` normalised to `\n`, in lowercase hex.
 pub fn checksum(bytes: &[u8]) -> String {
     let mut h = Sha256::new();
+    hash_normalized(&mut h, bytes);
+    hex(&h.finalize())
+}
+
+/// Feeds `bytes` to the hasher with `\r\n` normalised to `\n`, without copying them.
+pub fn hash_normalized(h: &mut Sha256, bytes: &[u8]) {
     let mut start = 0;
     for i in memchr_iter(b'\r', bytes) {
         if bytes.get(i + 1) == Some(&b'\n') {
@@ -49,7 +55,6 @@ pub fn checksum(bytes: &[u8]) -> String {
         }
     }
     h.update(&bytes[start..]);
-    hex(&h.finalize())
 }
 
 fn memchr_iter(needle: u8, hay: &[u8]) -> impl Iterator<Item = usize> + '_ {
@@ -95,10 +100,52 @@ fn is_candidate(file_name: &str) -> bool {
         )
 }
 
+/// Reads a whole small file: open, read, close (no size probe: syscalls dominate here).
+fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut buf = Vec::with_capacity(4096);
+    f.read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Reads and checksums the files, on two threads when there are many.
+fn read_all(found: Vec<(String, PathBuf, String, Format)>) -> Result<Vec<MigrationFile>> {
+    let load = |chunk: Vec<(String, PathBuf, String, Format)>| -> Result<Vec<MigrationFile>> {
+        chunk
+            .into_iter()
+            .map(|(name, path, display, format)| {
+                let content = read_small(&path).map_err(|e| io_error("read", &path, &e))?;
+                Ok(MigrationFile {
+                    checksum: checksum(&content),
+                    name,
+                    path,
+                    display,
+                    format,
+                    content,
+                })
+            })
+            .collect()
+    };
+    if found.len() < 256 {
+        return load(found);
+    }
+    let mut first = found;
+    let second = first.split_off(first.len() / 2);
+    let (a, b) = std::thread::scope(|s| {
+        let h = s.spawn(|| load(second));
+        let a = load(first);
+        (a, h.join())
+    });
+    let mut files = a?;
+    files.extend(b.map_err(|_| Error::io("a thread reading migration files failed"))??);
+    Ok(files)
+}
+
 /// Every migration file of the configured directories, sorted by name.
 /// A missing directory reads as empty (with a warning).
 pub fn list(config: &Config, out: &Output) -> Result<Vec<MigrationFile>> {
-    let mut files: Vec<MigrationFile> = Vec::new();
+    let mut found: Vec<(String, PathBuf, String, Format)> = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for dir in &config.migrations.directories {
         let entries = match std::fs::read_dir(dir) {
@@ -112,6 +159,7 @@ pub fn list(config: &Config, out: &Output) -> Result<Vec<MigrationFile>> {
             }
             Err(e) => return Err(io_error("read the migrations directory", dir, &e)),
         };
+        let dir_display = config.display_path(dir);
         for entry in entries {
             let entry = entry.map_err(|e| io_error("read the migrations directory", dir, &e))?;
             let file_name = entry.file_name().to_string_lossy().into_owned();
@@ -119,10 +167,16 @@ pub fn list(config: &Config, out: &Output) -> Result<Vec<MigrationFile>> {
                 continue;
             }
             let path = entry.path();
-            if !path.is_file() {
+            // The directory listing says what an entry is; only links need a stat.
+            let is_file = match entry.file_type() {
+                Ok(t) if t.is_symlink() => path.is_file(),
+                Ok(t) => t.is_file(),
+                Err(_) => path.is_file(),
+            };
+            if !is_file {
                 continue;
             }
-            let display = config.display_path(&path);
+            let display = format!("{dir_display}/{file_name}");
             let Some(format) = valid_name(&file_name) else {
                 return Err(Error::validation(format!(
                     "{display}: a migration's name must be <14-digit UTC timestamp>_<name>.<sql|yaml>, with a name of letters, digits, _ and -"
@@ -141,20 +195,12 @@ pub fn list(config: &Config, out: &Output) -> Result<Vec<MigrationFile>> {
                     "names must be unique across all migration directories: rename or remove one",
                 ));
             }
-            let content = std::fs::read(&path).map_err(|e| io_error("read", &path, &e))?;
             seen.insert(file_name.clone(), display.clone());
-            files.push(MigrationFile {
-                checksum: checksum(&content),
-                name: file_name,
-                path,
-                display,
-                format,
-                content,
-            });
+            found.push((file_name, path, display, format));
         }
     }
-    files.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(files)
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    read_all(found)
 }
 
 fn sanitize(file_name: &str) -> String {

@@ -131,6 +131,12 @@ pub enum StepKind {
         table: String,
         rows: Vec<Vec<(String, Value)>>,
     },
+    /// MySQL: drop the index `name` of `table` if it exists (the one InnoDB creates by itself
+    /// for a foreign key, which dropping the key leaves behind).
+    DropIndexIfExists { table: String, name: String },
+    /// MySQL: drop every foreign key that uses one of `columns` of `table`, read from the live
+    /// schema (MySQL refuses to drop a column a foreign key uses).
+    DropForeignKeysOn { table: String, columns: Vec<String> },
 }
 
 /// Up: the rendered `up` ops. Down: the explicit `down:` if present, else the up ops reversed,
@@ -199,6 +205,20 @@ pub fn preview(step: &Step, dialect: Dialect) -> String {
                 change.describe().replace('\n', " ")
             )
         }
+        StepKind::DropIndexIfExists { table, name } => format!(
+            "-- when it exists (InnoDB creates it for a foreign key):\nDROP INDEX {} ON {};",
+            dialect.quote_ident(name),
+            dialect.quote_ident(table)
+        ),
+        StepKind::DropForeignKeysOn { table, columns } => format!(
+            "-- drop the foreign keys of {} that use {} (read from the live schema at run time)",
+            dialect.quote_ident(table),
+            columns
+                .iter()
+                .map(|c| dialect.quote_ident(c))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         StepKind::DeleteByPrimaryKey { table, rows } => {
             let q = dialect.quote_ident(table);
             let mut s = format!(

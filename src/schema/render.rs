@@ -244,6 +244,12 @@ impl Out<'_> {
             kind: StepKind::Sql { sql, params },
         });
     }
+    fn push(&mut self, kind: StepKind) {
+        self.steps.push(Step {
+            origin: self.origin.to_string(),
+            kind,
+        });
+    }
     fn rebuild(&mut self, table: &str, change: TableChange) {
         self.steps.push(Step {
             origin: self.origin.to_string(),
@@ -281,15 +287,22 @@ fn render_kind(op: &Op, kind: &OpKind, d: Dialect, out: &mut Out) -> Result<(), 
         OpKind::AddColumns { table, columns } => add_columns(table, columns, d, out),
         OpKind::DropColumns { table, columns } => match d {
             Dialect::Sqlite => out.rebuild(table, TableChange::DropColumns(columns.clone())),
-            Dialect::Mysql => out.sql(format!(
-                "ALTER TABLE {} {}",
-                q(d, table),
-                columns
-                    .iter()
-                    .map(|c| format!("DROP COLUMN {}", q(d, c)))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+            Dialect::Mysql => {
+                // As on SQLite, a column's foreign keys go with it.
+                out.push(StepKind::DropForeignKeysOn {
+                    table: table.clone(),
+                    columns: columns.clone(),
+                });
+                out.sql(format!(
+                    "ALTER TABLE {} {}",
+                    q(d, table),
+                    columns
+                        .iter()
+                        .map(|c| format!("DROP COLUMN {}", q(d, c)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            }
         },
         OpKind::RenameColumn { table, from, to } => out.sql(format!(
             "ALTER TABLE {} RENAME COLUMN {} TO {}",
@@ -680,6 +693,14 @@ pub(crate) fn derive_down(up: &[Op], d: Dialect) -> Result<Vec<Step>, SchemaErro
             line: op.line,
         };
         let inverse = match &op.kind {
+            OpKind::CreateTable(t) if t.if_not_exists => {
+                // The table may have been there before: dropping it could lose it.
+                return Err(SchemaError {
+                    message: "`create_table` with `if_not_exists` has no automatic reverse (the table may have existed before this migration): write a `down:` section".into(),
+                    path: op.path.clone(),
+                    line: op.line,
+                });
+            }
             OpKind::CreateTable(t) => OpKind::DropTable {
                 name: t.name.clone(),
                 if_exists: false,
@@ -733,7 +754,9 @@ pub(crate) fn derive_down(up: &[Op], d: Dialect) -> Result<Vec<Step>, SchemaErro
             },
             OpKind::Insert(ins) => {
                 if created_before(up, i, &ins.table) {
-                    // The derived down drops the table, rows and all.
+                    // The table is dropped later in this down, rows and all; its rows go now,
+                    // so that rows of other tables they reference can be deleted before it.
+                    out.sql(format!("DELETE FROM {}", q(d, &ins.table)));
                     continue;
                 }
                 let rows: Vec<Vec<(String, Value)>> = ins.rows.iter().rev().cloned().collect();
@@ -766,6 +789,13 @@ pub(crate) fn derive_down(up: &[Op], d: Dialect) -> Result<Vec<Step>, SchemaErro
             | OpKind::Delete { .. } => return Err(irreversible()),
         };
         render_kind(op, &inverse, d, &mut out)?;
+        if let (OpKind::AddForeignKey(fk), Dialect::Mysql) = (&op.kind, d) {
+            // InnoDB created an index for the key if none could serve it: it goes too.
+            out.push(StepKind::DropIndexIfExists {
+                table: fk.table.clone(),
+                name: fk.name.clone(),
+            });
+        }
     }
     Ok(steps)
 }

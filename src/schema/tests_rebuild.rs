@@ -344,6 +344,9 @@ fn run(conn: &Connection, y: &str, dir: Direction) -> Result<(), String> {
                         .unwrap();
                 }
             }
+            StepKind::DropIndexIfExists { .. } | StepKind::DropForeignKeysOn { .. } => {
+                return Err("a MySQL-only step in a SQLite migration".into())
+            }
         }
     }
     Ok(())

@@ -2,6 +2,7 @@
 //! file (or per run with --atomic), idempotent modes, CSV streamed.
 
 pub mod csv;
+mod fastyaml;
 pub mod source;
 
 use std::collections::HashSet;

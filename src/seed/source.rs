@@ -213,7 +213,7 @@ pub fn parse(file: &SeedFile, dialect: Dialect) -> Result<ParsedSeed> {
         .hint("save the file as UTF-8")
     })?;
     let mut hasher = Sha256::new();
-    hasher.update(text.replace("\r\n", "\n").as_bytes());
+    crate::migrate::source::hash_normalized(&mut hasher, text.as_bytes());
     let body = match file.format {
         SeedFormat::Sql => parse_sql(file, &text, dialect)?,
         SeedFormat::Yaml => {
@@ -338,6 +338,26 @@ fn join(prefix: &str, key: &str) -> String {
 }
 
 fn parse_yaml(file: &SeedFile, text: &str) -> Result<Vec<Block>> {
+    // Big seeds are mostly one-line rows: read those without the general YAML parser.
+    if let Some(fast) = super::fastyaml::split(text) {
+        let mut blocks = parse_yaml_document(file, text, &fast.header)?;
+        if let [block] = blocks.as_mut_slice() {
+            if matches!(&block.rows, Rows::Inline(r) if r.is_empty()) {
+                let cx = Ctx { file, text };
+                if let (Some(k), true) = (&block.key, block.mode.uses_key()) {
+                    check_key_values(&cx, &block.prefix, k, &fast.rows)?;
+                }
+                block.rows = Rows::Inline(fast.rows);
+                return Ok(blocks);
+            }
+        }
+    }
+    parse_yaml_document(file, text, text)
+}
+
+/// Parses `doc` (the file, or the file with its rows blanked out) with the full YAML parser;
+/// errors are located in `text`, the file as written.
+fn parse_yaml_document(file: &SeedFile, text: &str, doc: &str) -> Result<Vec<Block>> {
     let cx = Ctx { file, text };
     if text.trim().is_empty() {
         return Err(
@@ -345,7 +365,7 @@ fn parse_yaml(file: &SeedFile, text: &str) -> Result<Vec<Block>> {
                 .hint("write `table:` and `rows:` (see `furrow seed:make`)"),
         );
     }
-    let doc: Y = serde_yaml::from_str(text).map_err(|e| {
+    let doc: Y = serde_yaml::from_str(doc).map_err(|e| {
         let at = e
             .location()
             .map(|l| format!(" line {} column {}", l.line(), l.column()))

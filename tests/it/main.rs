@@ -8,3 +8,4 @@ mod config;
 mod migrate;
 mod mysql;
 mod seeds;
+mod yaml;
