@@ -75,8 +75,12 @@ impl LoadStats {
     }
 }
 
-/// Pulls the next row (values in `LoadSpec::columns` order); `Ok(None)` at the end.
-pub type NextRow<'a> = dyn FnMut() -> Result<Option<Vec<Value>>> + 'a;
+/// Where rows come from: each call lends the next row (values in `LoadSpec::columns` order),
+/// `Ok(None)` at the end. Lending, not returning, lets a source reuse its buffers: no
+/// allocation per row.
+pub trait RowSource {
+    fn next_row(&mut self) -> Result<Option<&[Value]>>;
+}
 
 /// A statement that failed while loading: which rows it held (1-based, within this load).
 #[derive(Debug)]
@@ -176,7 +180,7 @@ fn same(d: Dialect, col: &str) -> String {
 pub fn load_by_lookup(
     d: &mut dyn Driver,
     spec: &LoadSpec<'_>,
-    next: &mut NextRow<'_>,
+    src: &mut dyn RowSource,
     progress: &mut dyn FnMut(u64),
 ) -> Result<LoadStats, LoadError> {
     let dialect = d.dialect();
@@ -224,7 +228,7 @@ pub fn load_by_lookup(
     };
     let mut stats = LoadStats::default();
     let mut n = 0u64;
-    while let Some(row) = next().map_err(|e| LoadError {
+    while let Some(row) = src.next_row().map_err(|e| LoadError {
         error: e,
         rows: (n + 1, n + 1),
     })? {
@@ -241,7 +245,7 @@ pub fn load_by_lookup(
             _ => 0,
         };
         if count == 0 {
-            d.execute(&insert, &row).map_err(fail)?;
+            d.execute(&insert, row).map_err(fail)?;
             stats.inserted += 1;
         } else if let (SeedMode::Upsert, Some(update)) = (spec.mode, &update) {
             let mut params: Vec<Value> = rest_idx.iter().map(|&i| row[i].clone()).collect();

@@ -161,7 +161,7 @@ pub trait Driver {
     fn load(
         &mut self,
         spec: &load::LoadSpec<'_>,
-        next: &mut load::NextRow<'_>,
+        rows: &mut dyn load::RowSource,
         progress: &mut dyn FnMut(u64),
     ) -> Result<load::LoadStats, load::LoadError>;
 

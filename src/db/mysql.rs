@@ -8,7 +8,7 @@ use std::time::Duration;
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, SslOpts};
 
-use super::load::{self, LoadError, LoadSpec, LoadStats, NextRow, SeedMode};
+use super::load::{self, LoadError, LoadSpec, LoadStats, RowSource, SeedMode};
 use super::{ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, Value};
 use crate::config::{MysqlConn, SslMode};
 use crate::error::{Error, Result};
@@ -29,16 +29,6 @@ fn to_mysql(v: &Value) -> mysql::Value {
         Value::Float(f) => mysql::Value::Double(*f),
         Value::Text(s) => mysql::Value::Bytes(s.as_bytes().to_vec()),
         Value::Bytes(b) => mysql::Value::Bytes(b.clone()),
-    }
-}
-
-fn to_mysql_owned(v: Value) -> mysql::Value {
-    match v {
-        Value::Null => mysql::Value::NULL,
-        Value::Int(i) => mysql::Value::Int(i),
-        Value::Float(f) => mysql::Value::Double(f),
-        Value::Text(s) => mysql::Value::Bytes(s.into_bytes()),
-        Value::Bytes(b) => mysql::Value::Bytes(b),
     }
 }
 
@@ -602,11 +592,11 @@ impl Driver for MysqlDriver {
     fn load(
         &mut self,
         spec: &LoadSpec<'_>,
-        next: &mut NextRow<'_>,
+        src: &mut dyn RowSource,
         progress: &mut dyn FnMut(u64),
     ) -> Result<LoadStats, LoadError> {
         if spec.mode.uses_key() && !spec.key_unique {
-            return load::load_by_lookup(self, spec, next, progress);
+            return load::load_by_lookup(self, spec, src, progress);
         }
         let max_packet = self
             .max_allowed_packet()
@@ -654,18 +644,18 @@ impl Driver for MysqlDriver {
             }
             Ok(())
         };
-        while let Some(row) = next().map_err(|e| LoadError {
+        while let Some(row) = src.next_row().map_err(|e| LoadError {
             error: e,
             rows: (n + 1, n + 1),
         })? {
             n += 1;
-            for v in &row {
+            for v in row {
                 batch_bytes += match v {
                     Value::Text(s) => s.len() + 9,
                     Value::Bytes(b) => b.len() + 9,
                     _ => 9,
                 };
-                batch.push(to_mysql_owned(v.clone()));
+                batch.push(to_mysql(v));
             }
             batch_rows += 1;
             if batch_rows >= max_rows || batch_bytes >= budget {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql};
 
-use super::load::{self, LoadError, LoadSpec, LoadStats, NextRow, SeedMode};
+use super::load::{self, LoadError, LoadSpec, LoadStats, RowSource, SeedMode};
 use super::{ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, OpenMode, Value};
 use crate::config::SqlitePath;
 use crate::error::{Error, Result};
@@ -305,11 +305,11 @@ impl Driver for SqliteDriver {
     fn load(
         &mut self,
         spec: &LoadSpec<'_>,
-        next: &mut NextRow<'_>,
+        src: &mut dyn RowSource,
         progress: &mut dyn FnMut(u64),
     ) -> Result<LoadStats, LoadError> {
         if spec.mode.uses_key() && !spec.key_unique {
-            return load::load_by_lookup(self, spec, next, progress);
+            return load::load_by_lookup(self, spec, src, progress);
         }
         let count_sql = format!(
             "SELECT COUNT(*) FROM {}",
@@ -335,7 +335,7 @@ impl Driver for SqliteDriver {
                 .conn
                 .prepare_cached(&sql)
                 .map_err(|e| LoadError::from(self.err(e).into_error()))?;
-            while let Some(row) = next().map_err(|e| LoadError {
+            while let Some(row) = src.next_row().map_err(|e| LoadError {
                 error: e,
                 rows: (n + 1, n + 1),
             })? {

@@ -47,6 +47,10 @@ pub fn checksum(bytes: &[u8]) -> String {
 
 /// Feeds `bytes` to the hasher with `\r\n` normalised to `\n`, without copying them.
 pub fn hash_normalized(h: &mut Sha256, bytes: &[u8]) {
+    if !bytes.contains(&b'\r') {
+        h.update(bytes);
+        return;
+    }
     let mut start = 0;
     for i in memchr_iter(b'\r', bytes) {
         if bytes.get(i + 1) == Some(&b'\n') {

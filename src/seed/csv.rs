@@ -4,8 +4,13 @@
 
 use std::io::{BufRead, Read};
 
+use crate::db::Value;
+
 /// One record: `None` for an empty unquoted field (NULL).
 pub type Record = Vec<Option<String>>;
+
+/// Receives each field of a record: its index and bytes (`None`: empty and unquoted).
+type FieldSink<'a> = dyn FnMut(usize, Option<&[u8]>) -> Result<(), CsvError> + 'a;
 
 #[derive(Debug, PartialEq)]
 pub struct CsvError {
@@ -52,6 +57,45 @@ impl<R: BufRead> CsvReader<R> {
     /// The next record, or `None` at the end. Blank lines are skipped.
     /// Returns (start line, record).
     pub fn next_record(&mut self) -> Result<Option<(usize, Record)>, CsvError> {
+        let mut record: Record = Vec::new();
+        let got = self.read_fields(&mut |_, bytes| {
+            record.push(bytes.map(|b| String::from_utf8_lossy(b).into_owned()));
+            Ok(())
+        })?;
+        Ok(got.map(|(line, _)| (line, record)))
+    }
+
+    /// Reads the next record into `row`, reusing its strings: no allocation per row once the
+    /// buffers have grown. Returns (start line, number of fields), or `None` at the end.
+    pub fn read_into(&mut self, row: &mut Vec<Value>) -> Result<Option<(usize, usize)>, CsvError> {
+        let line = self.line;
+        self.read_fields(&mut |i, bytes| {
+            let text = match bytes {
+                None => {
+                    set(row, i, Value::Null);
+                    return Ok(());
+                }
+                Some(b) => std::str::from_utf8(b).map_err(|_| CsvError {
+                    line,
+                    message: format!("field {} is not valid UTF-8", i + 1),
+                })?,
+            };
+            match row.get_mut(i) {
+                Some(Value::Text(s)) => {
+                    s.clear();
+                    s.push_str(text);
+                }
+                _ => set(row, i, Value::Text(text.to_string())),
+            }
+            Ok(())
+        })
+    }
+
+    /// The parser: calls `field(index, bytes)` for each field (`None`: empty and unquoted).
+    fn read_fields(
+        &mut self,
+        field: &mut FieldSink<'_>,
+    ) -> Result<Option<(usize, usize)>, CsvError> {
         let io = |line: usize, e: std::io::Error| CsvError {
             line,
             message: format!("cannot read: {e}"),
@@ -69,7 +113,7 @@ impl<R: BufRead> CsvReader<R> {
                 self.line += 1;
                 continue;
             }
-            let mut record: Record = Vec::new();
+            let mut count = 0;
             let mut pos = 0;
             let mut line_no = start;
             // Skip a UTF-8 byte order mark at the start of the file.
@@ -77,10 +121,8 @@ impl<R: BufRead> CsvReader<R> {
                 pos = 3;
             }
             loop {
-                // At the start of a field.
-                self.field.clear();
-                let quoted = self.buf.get(pos) == Some(&b'"');
-                if quoted {
+                if self.buf.get(pos) == Some(&b'"') {
+                    self.field.clear();
                     pos += 1;
                     loop {
                         match self.buf.get(pos) {
@@ -92,9 +134,12 @@ impl<R: BufRead> CsvReader<R> {
                                 pos += 1;
                                 break;
                             }
-                            Some(&c) => {
-                                self.field.push(c);
-                                pos += 1;
+                            Some(_) => {
+                                // Copy up to the next quote at once.
+                                let rest = &self.buf[pos..];
+                                let n = rest.iter().position(|c| *c == b'"').unwrap_or(rest.len());
+                                self.field.extend_from_slice(&rest[..n]);
+                                pos += n;
                             }
                             None => {
                                 // The quoted field goes on past the end of the line.
@@ -118,53 +163,54 @@ impl<R: BufRead> CsvReader<R> {
                                 line: line_no,
                                 message: format!(
                                     "field {} has text after its closing quote",
-                                    record.len() + 1
+                                    count + 1
                                 ),
                             })
                         }
                     }
+                    field(count, Some(&self.field))?;
                 } else {
-                    while let Some(&c) = self.buf.get(pos) {
-                        if c == b','
-                            || c == b'\n'
-                            || (c == b'\r' && self.buf.get(pos + 1).is_none_or(|n| *n == b'\n'))
-                        {
-                            break;
-                        }
-                        if c == b'"' {
-                            return Err(CsvError {
-                                line: line_no,
-                                message: format!(
-                                    "field {} has a quote inside an unquoted value (quote the whole field and double the quote: \"\")",
-                                    record.len() + 1
-                                ),
-                            });
-                        }
-                        self.field.push(c);
+                    let rest = &self.buf[pos..];
+                    let mut n = rest
+                        .iter()
+                        .position(|c| matches!(c, b',' | b'\n' | b'"'))
+                        .unwrap_or(rest.len());
+                    if rest.get(n) == Some(&b'"') {
+                        return Err(CsvError {
+                            line: line_no,
+                            message: format!(
+                                "field {} has a quote inside an unquoted value (quote the whole field and double the quote: \"\")",
+                                count + 1
+                            ),
+                        });
+                    }
+                    // A \r before the line's end belongs to the line ending.
+                    if n > 0 && rest[n - 1] == b'\r' && rest.get(n).is_none_or(|c| *c == b'\n') {
+                        n -= 1;
+                    }
+                    field(count, if n == 0 { None } else { Some(&rest[..n]) })?;
+                    pos += n;
+                    if self.buf.get(pos) == Some(&b'\r') {
                         pos += 1;
                     }
                 }
-                let value = if !quoted && self.field.is_empty() {
-                    None
-                } else {
-                    Some(
-                        String::from_utf8(std::mem::take(&mut self.field)).map_err(|_| {
-                            CsvError {
-                                line: line_no,
-                                message: format!("field {} is not valid UTF-8", record.len() + 1),
-                            }
-                        })?,
-                    )
-                };
-                record.push(value);
+                count += 1;
                 match self.buf.get(pos) {
                     Some(b',') => pos += 1,
                     _ => break,
                 }
             }
             self.line = line_no + 1;
-            return Ok(Some((start, record)));
+            return Ok(Some((start, count)));
         }
+    }
+}
+
+fn set(row: &mut Vec<Value>, i: usize, v: Value) {
+    if i < row.len() {
+        row[i] = v;
+    } else {
+        row.push(v);
     }
 }
 

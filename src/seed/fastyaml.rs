@@ -12,13 +12,16 @@
 //! so the full YAML parser decides every other case. Scalars resolve exactly as serde_yaml
 //! resolves them (YAML 1.2 core schema).
 
+use std::borrow::Cow;
+
+use super::source::InlineRows;
 use crate::db::Value;
 
 /// Where the `rows:` list of a one-block seed is, and its rows, when the fast reader can read it.
 pub struct FastRows {
     /// The document with the rows blanked out (`rows: []`), line numbers unchanged.
     pub header: String,
-    pub rows: Vec<Vec<(String, Value)>>,
+    pub rows: InlineRows,
 }
 
 /// Splits off and reads the rows; `None` means "use the full parser".
@@ -27,7 +30,9 @@ pub fn split(text: &str) -> Option<FastRows> {
         return None;
     }
     let mut header = String::with_capacity(256);
-    let mut rows = Vec::new();
+    let mut rows = InlineRows::default();
+    let mut keys: Vec<Cow<'_, str>> = Vec::with_capacity(16);
+    let mut values: Vec<Value> = Vec::with_capacity(16);
     let mut lines = text.split_inclusive('\n').peekable();
     let mut seen_rows = false;
     while let Some(line) = lines.next() {
@@ -63,7 +68,10 @@ pub fn split(text: &str) -> Option<FastRows> {
                     Some(i) if i != indent => return None,
                     _ => {}
                 }
-                rows.push(parse_row(&content[2..])?);
+                keys.clear();
+                parse_row(&content[2..], &mut keys, &mut values)?;
+                let n = keys.len();
+                rows.push(&keys, std::mem::replace(&mut values, Vec::with_capacity(n)));
                 header.push('\n');
                 lines.next();
             }
@@ -75,19 +83,18 @@ pub fn split(text: &str) -> Option<FastRows> {
 }
 
 /// `{ key: value, key: value }` with an optional trailing comment.
-fn parse_row(s: &str) -> Option<Vec<(String, Value)>> {
+fn parse_row<'a>(s: &'a str, keys: &mut Vec<Cow<'a, str>>, row: &mut Vec<Value>) -> Option<()> {
     let s = s.trim_start();
     let mut rest = s.strip_prefix('{')?;
-    let mut row: Vec<(String, Value)> = Vec::with_capacity(8);
     loop {
         rest = rest.trim_start_matches(' ');
         if let Some(after) = rest.strip_prefix('}') {
-            return end_of_line(after).then_some(row);
+            return end_of_line(after).then_some(());
         }
         let (key, after_key) = scalar_token(rest, true)?;
-        let key = match key {
-            Token::Plain(k) if is_simple_key(k) => k.to_string(),
-            Token::Quoted(k) => k,
+        let key: Cow<'a, str> = match key {
+            Token::Plain(k) if is_simple_key(k) => Cow::Borrowed(k),
+            Token::Quoted(k) => Cow::Owned(k),
             _ => return None,
         };
         rest = after_key.trim_start_matches(' ').strip_prefix(':')?;
@@ -100,11 +107,12 @@ fn parse_row(s: &str) -> Option<Vec<(String, Value)>> {
             Token::Plain(v) => resolve_plain(v)?,
             Token::Quoted(v) => Value::Text(v),
         };
-        if row.iter().any(|(k, _)| *k == key) {
+        if keys.contains(&key) {
             // serde_yaml reports duplicate keys: let it.
             return None;
         }
-        row.push((key, value));
+        keys.push(key);
+        row.push(value);
         rest = after_value.trim_start_matches(' ');
         if let Some(after) = rest.strip_prefix(',') {
             rest = after;
@@ -158,7 +166,8 @@ fn scalar_token(s: &str, key: bool) -> Option<(Token<'_>, &str)> {
         }
         _ => {
             let end = s
-                .find(|c: char| c == ',' || c == '}' || (key && c == ':'))
+                .bytes()
+                .position(|c| c == b',' || c == b'}' || (key && c == b':'))
                 .unwrap_or(s.len());
             let v = s[..end].trim_end_matches(' ');
             if v.is_empty() || !plain_is_safe(v) {
@@ -193,7 +202,9 @@ fn plain_is_safe(v: &str) -> bool {
             | b'`'
             | b'.'
             | b'+'
-    ) && !v.contains([':', '#', '[', ']', '{', '}', '\'', '"'])
+    ) && !v
+        .bytes()
+        .any(|c| matches!(c, b':' | b'#' | b'[' | b']' | b'{' | b'}' | b'\'' | b'"'))
         || is_number_like(v)
 }
 
@@ -246,6 +257,19 @@ fn resolve_plain(v: &str) -> Option<Value> {
 mod tests {
     use super::*;
 
+    fn pairs(rows: &InlineRows) -> Vec<Vec<(String, Value)>> {
+        rows.rows
+            .iter()
+            .map(|(s, v)| {
+                rows.shapes[*s]
+                    .iter()
+                    .cloned()
+                    .zip(v.iter().cloned())
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The full parser's reading of the same rows, for comparison.
     fn slow(text: &str) -> Vec<Vec<(String, Value)>> {
         let doc: serde_yaml::Value = serde_yaml::from_str(text).unwrap();
@@ -267,7 +291,7 @@ mod tests {
     fn reads_what_the_full_parser_reads() {
         let text = "# demo\ntable: accounts\nmode: upsert\nrows:\n  - { id: 1, name: John Smith, description: CEO }\n  # a comment\n\n  - {id: 2, name: 'Ed O''Neil', description: \"C, T: O\", n: -3, f: 2.5, z: 0, b: true, x: null, y: ~, u: Ünïcode, p: /path/x }   # trailing\n  - { id: 3, name: Wendy Jones, neg: -0.5, big: 123456789012345678 }\nkey: [id]\n";
         let fast = split(text).expect("fast path applies");
-        assert_eq!(fast.rows, slow(text));
+        assert_eq!(pairs(&fast.rows), slow(text));
         assert_eq!(fast.rows.len(), 3);
         // The header keeps every other key, and the line numbers.
         assert_eq!(fast.header.lines().count(), text.lines().count());
@@ -332,6 +356,6 @@ mod tests {
             text.push_str(&format!("  - {{ id: {i}, a: {a}, b: {b} }}\n"));
         }
         let fast = split(&text).expect("all simple");
-        assert_eq!(fast.rows, slow(&text));
+        assert_eq!(pairs(&fast.rows), slow(&text));
     }
 }

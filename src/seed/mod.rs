@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
 use crate::config::Config;
-use crate::db::load::{LoadError, LoadSpec, LoadStats, SeedMode};
+use crate::db::load::{LoadError, LoadSpec, LoadStats, RowSource, SeedMode};
 use crate::db::{self, Driver, OpenMode, Value};
 use crate::error::{io_error, Error, Kind, Result};
 use crate::report::{Output, Report, Style};
@@ -156,11 +156,10 @@ fn plan(d: &mut dyn Driver, seed: ParsedSeed, ctx: &Ctx, force: bool) -> Result<
         };
         match &b.rows {
             Rows::Inline(rows) => {
-                for (i, row) in rows.iter().enumerate() {
-                    for (c, _) in row {
-                        if !has(c) {
-                            return Err(unknown(c, at(&format!("rows[{i}].{c}"))));
-                        }
+                for (shape, columns) in rows.shapes.iter().enumerate() {
+                    if let Some(c) = columns.iter().find(|c| !has(c)) {
+                        let i = rows.rows.iter().position(|(s, _)| *s == shape).unwrap_or(0);
+                        return Err(unknown(c, at(&format!("rows[{i}].{c}"))));
                     }
                 }
             }
@@ -429,6 +428,63 @@ impl LineRing {
     }
 }
 
+/// Lends a run of inline rows as they are stored.
+struct InlineSource<'a> {
+    rows: &'a [(usize, Vec<Value>)],
+    next: usize,
+}
+
+impl RowSource for InlineSource<'_> {
+    fn next_row(&mut self) -> Result<Option<&[Value]>> {
+        let row = self.rows.get(self.next).map(|(_, v)| v.as_slice());
+        self.next += 1;
+        Ok(row)
+    }
+}
+
+/// Streams a CSV file, one reused row buffer: no allocation per row.
+struct CsvSource<'a, R> {
+    reader: csv::CsvReader<R>,
+    row: Vec<Value>,
+    width: usize,
+    key_idx: Vec<usize>,
+    header: &'a [String],
+    ring: LineRing,
+    row_no: u64,
+    display: &'a str,
+}
+
+impl<R: std::io::BufRead> RowSource for CsvSource<'_, R> {
+    fn next_row(&mut self) -> Result<Option<&[Value]>> {
+        let display = self.display;
+        let Some((line, fields)) = self
+            .reader
+            .read_into(&mut self.row)
+            .map_err(|e| Error::validation(format!("{display} line {}: {}", e.line, e.message)))?
+        else {
+            return Ok(None);
+        };
+        self.row_no += 1;
+        self.ring.set(self.row_no, line);
+        if fields != self.width {
+            return Err(Error::validation(format!(
+                "{display} line {line}: {fields} field(s), but the header has {}",
+                self.width
+            ))
+            .hint("every line needs one value per header column (an empty field is NULL; \"\" is an empty string)"));
+        }
+        for &k in &self.key_idx {
+            if self.row[k].is_null() {
+                return Err(Error::validation(format!(
+                    "{display} line {line}: the key column `{}` is empty",
+                    self.header[k]
+                )));
+            }
+        }
+        Ok(Some(&self.row[..fields]))
+    }
+}
+
 fn run_block(
     d: &mut dyn Driver,
     p: &Planned,
@@ -464,14 +520,15 @@ fn run_block(
             // Rows are loaded in runs of rows that name the same columns.
             let mut start = 0;
             while start < rows.len() {
-                let cols: Vec<String> = rows[start].iter().map(|(c, _)| c.clone()).collect();
-                let same = |r: &Vec<(String, Value)>| {
-                    r.len() == cols.len() && r.iter().all(|(c, _)| cols.contains(c))
-                };
-                let end = start + rows[start..].iter().take_while(|r| same(r)).count();
+                let shape = rows.rows[start].0;
+                let end = start
+                    + rows.rows[start..]
+                        .iter()
+                        .take_while(|(s, _)| *s == shape)
+                        .count();
                 let spec = LoadSpec {
                     table: &b.table,
-                    columns: &cols,
+                    columns: &rows.shapes[shape],
                     key: &pb.key,
                     mode,
                     key_unique: pb.key_unique,
@@ -480,26 +537,12 @@ fn run_block(
                     &seed.file.name,
                     &crate::db::load::insert_sql(d.dialect(), &spec, 1),
                 );
-                let mut i = start;
-                let mut next = || -> Result<Option<Vec<Value>>> {
-                    if i >= end {
-                        return Ok(None);
-                    }
-                    let row = &rows[i];
-                    i += 1;
-                    Ok(Some(
-                        cols.iter()
-                            .map(|c| {
-                                row.iter()
-                                    .find(|(rc, _)| rc == c)
-                                    .map(|(_, v)| v.clone())
-                                    .unwrap_or(Value::Null)
-                            })
-                            .collect(),
-                    ))
+                let mut src = InlineSource {
+                    rows: &rows.rows[start..end],
+                    next: 0,
                 };
                 let base = start as u64;
-                let result = d.load(&spec, &mut next, &mut |n| progress.at(base + n));
+                let result = d.load(&spec, &mut src, &mut |n| progress.at(base + n));
                 match result {
                     Ok(s) => stats.add(s),
                     Err(LoadError {
@@ -561,41 +604,19 @@ fn run_block(
                 &crate::db::load::insert_sql(d.dialect(), &spec, 1),
             );
             let mut progress = Progress::new(ctx.out, &label, None);
-            let mut ring = LineRing::new();
-            let mut row_no = 0u64;
-            let width = header.len();
-            let mut next = || -> Result<Option<Vec<Value>>> {
-                let Some((line, rec)) = reader.next_record().map_err(|e| {
-                    Error::validation(format!("{display} line {}: {}", e.line, e.message))
-                })?
-                else {
-                    return Ok(None);
-                };
-                row_no += 1;
-                ring.set(row_no, line);
-                if rec.len() != width {
-                    return Err(Error::validation(format!(
-                        "{display} line {line}: {} field(s), but the header has {width}",
-                        rec.len()
-                    ))
-                    .hint("every line needs one value per header column (an empty field is NULL; \"\" is an empty string)"));
-                }
-                for &k in &key_idx {
-                    if rec[k].is_none() {
-                        return Err(Error::validation(format!(
-                            "{display} line {line}: the key column `{}` is empty",
-                            header[k]
-                        )));
-                    }
-                }
-                Ok(Some(
-                    rec.into_iter()
-                        .map(|f| f.map(Value::Text).unwrap_or(Value::Null))
-                        .collect(),
-                ))
+            let mut src = CsvSource {
+                reader,
+                row: Vec::with_capacity(header.len()),
+                width: header.len(),
+                key_idx,
+                header: &header,
+                ring: LineRing::new(),
+                row_no: 0,
+                display,
             };
-            let result = d.load(&spec, &mut next, &mut |n| progress.at(n));
+            let result = d.load(&spec, &mut src, &mut |n| progress.at(n));
             progress.finish();
+            let ring = src.ring;
             match result {
                 Ok(s) => stats.add(s),
                 Err(LoadError {
@@ -1102,16 +1123,11 @@ fn undo_one(d: &mut dyn Driver, p: &Planned, ctx: &Ctx) -> Result<u64> {
                 };
                 match &b.rows {
                     Rows::Inline(rows) => {
-                        for row in rows {
+                        for i in 0..rows.len() {
                             let values = pb
                                 .key
                                 .iter()
-                                .map(|k| {
-                                    row.iter()
-                                        .find(|(c, _)| c == k)
-                                        .map(|(_, v)| v.clone())
-                                        .unwrap_or(Value::Null)
-                                })
+                                .map(|k| rows.value(i, k).cloned().unwrap_or(Value::Null))
                                 .collect();
                             delete(values)?;
                         }

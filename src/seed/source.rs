@@ -129,11 +129,62 @@ pub fn list(config: &Config, out: &Output) -> Result<Vec<SeedFile>> {
     Ok(files)
 }
 
+/// Rows written in a seed file. Each distinct list of columns ("shape") is stored once, and
+/// each row's values follow its shape's order, so a run of rows can be loaded as they are.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InlineRows {
+    pub shapes: Vec<Vec<String>>,
+    pub rows: Vec<(usize, Vec<Value>)>,
+}
+
+impl InlineRows {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Adds a row: its column names and values, in the order written.
+    pub fn push<K: AsRef<str>>(&mut self, columns: &[K], values: Vec<Value>) {
+        let same = |shape: &Vec<String>| {
+            shape.len() == columns.len() && shape.iter().zip(columns).all(|(a, b)| a == b.as_ref())
+        };
+        // Most rows have the shape of the row before them.
+        let shape = match self.rows.last() {
+            Some((s, _)) if same(&self.shapes[*s]) => *s,
+            _ => match self.shapes.iter().position(same) {
+                Some(s) => s,
+                None => {
+                    self.shapes
+                        .push(columns.iter().map(|c| c.as_ref().to_string()).collect());
+                    self.shapes.len() - 1
+                }
+            },
+        };
+        self.rows.push((shape, values));
+    }
+
+    pub fn columns(&self, row: usize) -> &[String] {
+        &self.shapes[self.rows[row].0]
+    }
+
+    /// The value a row gives a column, if it names it.
+    pub fn value(&self, row: usize, column: &str) -> Option<&Value> {
+        let (shape, values) = &self.rows[row];
+        self.shapes[*shape]
+            .iter()
+            .position(|c| c == column)
+            .map(|i| &values[i])
+    }
+}
+
 /// Where a block's rows come from.
 #[derive(Debug, Clone)]
 pub enum Rows {
-    /// Rows written in the file: column → value, in the order written.
-    Inline(Vec<Vec<(String, Value)>>),
+    /// Rows written in the file.
+    Inline(InlineRows),
     /// `rows_from: file.csv` beside the seed, streamed.
     Csv { path: PathBuf, display: String },
 }
@@ -506,26 +557,27 @@ fn parse_block(cx: &Ctx<'_>, m: &Mapping, prefix: &str, number: usize) -> Result
             Rows::Csv { path, display }
         }
         (None, Some(_)) => return Err(cx.err(&join(prefix, "rows_from"), "`rows_from` must be a CSV file name")),
-        (Some(Y::Null), None) => Rows::Inline(Vec::new()),
+        (Some(Y::Null), None) => Rows::Inline(InlineRows::default()),
         (Some(Y::Sequence(items)), None) => {
-            let mut rows = Vec::with_capacity(items.len());
+            let mut rows = InlineRows::default();
             for (i, item) in items.iter().enumerate() {
                 let path = join(prefix, &format!("rows[{i}]"));
                 let Y::Mapping(rm) = item else {
                     return Err(cx.err(&path, format!("row {} must be a map of column: value", i + 1)));
                 };
-                let mut row = Vec::with_capacity(rm.len());
+                let mut columns: Vec<&str> = Vec::with_capacity(rm.len());
+                let mut values = Vec::with_capacity(rm.len());
                 for (k, v) in rm {
-                    let col = match k {
-                        Y::String(s) => s.clone(),
+                    match k {
+                        Y::String(s) => columns.push(s),
                         _ => return Err(cx.err(&path, format!("row {}: column names must be strings", i + 1))),
                     };
-                    row.push((col, Value::from_yaml(v)));
+                    values.push(Value::from_yaml(v));
                 }
-                if row.is_empty() {
+                if columns.is_empty() {
                     return Err(cx.err(&path, format!("row {} has no columns", i + 1)));
                 }
-                rows.push(row);
+                rows.push(&columns, values);
             }
             Rows::Inline(rows)
         }
@@ -553,11 +605,11 @@ pub fn check_key_values(
     cx_file: impl KeyCheckCtx,
     prefix: &str,
     key: &[String],
-    rows: &[Vec<(String, Value)>],
+    rows: &InlineRows,
 ) -> Result<()> {
-    for (i, row) in rows.iter().enumerate() {
+    for i in 0..rows.len() {
         for k in key {
-            match row.iter().find(|(c, _)| c == k) {
+            match rows.value(i, k) {
                 None => return Err(cx_file
                     .error(
                         &join(prefix, &format!("rows[{i}]")),
@@ -566,7 +618,7 @@ pub fn check_key_values(
                     .hint(
                         "every row must name the key columns, so furrow can find it on a re-run",
                     )),
-                Some((_, v)) if v.is_null() => {
+                Some(v) if v.is_null() => {
                     return Err(cx_file.error(
                         &join(prefix, &format!("rows[{i}].{k}")),
                         format!("row {}: the key column `{k}` is null", i + 1),
