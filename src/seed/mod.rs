@@ -283,13 +283,19 @@ impl Progress {
             let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::hidden());
             let style = match total {
                 Some(_) => ProgressStyle::with_template(
-                    "{msg} [{bar:30}] {pos}/{len} rows ({per_sec}, {elapsed})",
+                    "{msg} [{bar:30}] {pos}/{len} rows ({rate}, {elapsed})",
                 ),
-                None => ProgressStyle::with_template(
-                    "{spinner} {msg} {pos} rows ({per_sec}, {elapsed})",
-                ),
+                None => {
+                    ProgressStyle::with_template("{spinner} {msg} {pos} rows ({rate}, {elapsed})")
+                }
             }
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .with_key(
+                "rate",
+                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.0} rows/s", s.per_sec());
+                },
+            );
             bar.set_style(style.progress_chars("=> "));
             bar.set_message(label.to_string());
             bar
