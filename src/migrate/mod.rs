@@ -270,10 +270,10 @@ fn check_resume(job: &Job<'_>, recorded: &[String]) -> Result<()> {
 }
 
 pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
-    let files = source::list(ctx.config, ctx.out)?;
     let pol = policy(ctx.config, opts.ignore_missing);
     let table = ctx.config.migrations.table_name.clone();
     if opts.dry_run {
+        let files = source::list(ctx.config, ctx.out)?;
         let mut d = open(ctx, OpenMode::ReadOnly)?;
         let rows = read_rows_if_any(&mut *d, &table)?;
         let p = plan::latest(&files, &rows, &pol)?;
@@ -298,10 +298,8 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
     }
     // Nothing pending is nothing pending whoever else runs: answer without taking the lock
     // (a write transaction, and its fsyncs).
+    let (files, rows) = read_state(ctx)?;
     {
-        let mut d = open(ctx, OpenMode::ReadWrite)?;
-        track::ensure_migration_tables(&mut *d, &table)?;
-        let rows = track::read_migrations(&mut *d, &table)?;
         let p = plan::latest(&files, &rows, &pol)?;
         if p.resume.is_none() && p.pending.is_empty() {
             warn_history(ctx, &p.modified, &p.missing);
@@ -485,14 +483,39 @@ pub fn down(ctx: &Ctx, name: Option<&str>) -> Result<Report> {
     })
 }
 
+/// Reads the migration files while `db_work` runs: a second thread starts reading, and this
+/// one joins it when its database work is done (with many files, reading them and SQLite
+/// loading a large schema take about as long as each other).
+fn with_files<T>(
+    ctx: &Ctx,
+    db_work: impl FnOnce() -> Result<T>,
+) -> Result<(Vec<MigrationFile>, T)> {
+    let found = source::discover(ctx.config)?;
+    for w in &found.warnings {
+        ctx.out.warn(w.clone());
+    }
+    let reader = source::Reader::new(&found.found);
+    let (theirs, mine, other) = std::thread::scope(|s| {
+        let theirs = (reader.len() >= 64).then(|| s.spawn(|| reader.work()));
+        let other = db_work();
+        let mine = reader.work();
+        (theirs.map(|h| h.join()), mine, other)
+    });
+    let mut parts = vec![mine?];
+    if let Some(t) = theirs {
+        parts.push(t.map_err(|_| Error::io("a thread reading migration files failed"))??);
+    }
+    Ok((source::Reader::assemble(parts), other?))
+}
+
 /// Reads files and rows for the read-only commands (creating the tracking tables on first use).
 fn read_state(ctx: &Ctx) -> Result<(Vec<MigrationFile>, Vec<AppliedRow>)> {
-    let files = source::list(ctx.config, ctx.out)?;
-    let mut d = open(ctx, OpenMode::ReadWrite)?;
-    let table = &ctx.config.migrations.table_name;
-    track::ensure_migration_tables(&mut *d, table)?;
-    let rows = track::read_migrations(&mut *d, table)?;
-    Ok((files, rows))
+    with_files(ctx, || {
+        let mut d = open(ctx, OpenMode::ReadWrite)?;
+        let table = &ctx.config.migrations.table_name;
+        track::ensure_migration_tables(&mut *d, table)?;
+        track::read_migrations(&mut *d, table)
+    })
 }
 
 pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {

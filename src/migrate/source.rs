@@ -104,58 +104,134 @@ fn is_candidate(file_name: &str) -> bool {
         )
 }
 
-/// Reads a whole small file: open, read, close (no size probe: syscalls dominate here).
-fn read_small(path: &Path) -> std::io::Result<Vec<u8>> {
+/// Reads a whole small file with open, read … and close only: `read_to_end` on a File
+/// would also stat and seek it, and syscalls are most of the cost of a no-op run. The
+/// scratch buffer is reused; the content is copied out at its exact size.
+fn read_small(path: &Path, scratch: &mut Vec<u8>) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut f = std::fs::File::open(path)?;
-    let mut buf = Vec::with_capacity(4096);
-    f.read_to_end(&mut buf)?;
-    Ok(buf)
+    if scratch.len() < 16 * 1024 {
+        scratch.resize(16 * 1024, 0);
+    }
+    let mut filled = 0;
+    loop {
+        if filled == scratch.len() {
+            scratch.resize(scratch.len() * 2, 0);
+        }
+        match f.read(&mut scratch[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(scratch[..filled].to_vec())
 }
 
-/// Reads and checksums the files, on two threads when there are many.
-fn read_all(found: Vec<(String, PathBuf, String, Format)>) -> Result<Vec<MigrationFile>> {
-    let load = |chunk: Vec<(String, PathBuf, String, Format)>| -> Result<Vec<MigrationFile>> {
-        chunk
-            .into_iter()
-            .map(|(name, path, display, format)| {
-                let content = read_small(&path).map_err(|e| io_error("read", &path, &e))?;
-                Ok(MigrationFile {
-                    checksum: checksum(&content),
-                    name,
-                    path,
-                    display,
-                    format,
-                    content,
-                })
-            })
-            .collect()
-    };
-    if found.len() < 256 {
-        return load(found);
+/// A migration file found in a directory, not read yet.
+pub struct Found {
+    name: String,
+    path: PathBuf,
+    display: String,
+    format: Format,
+}
+
+/// Reads and checksums found files. Any number of threads may call `work` on one reader:
+/// each takes the next unread file until none is left.
+pub struct Reader<'a> {
+    found: &'a [Found],
+    next: std::sync::atomic::AtomicUsize,
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(found: &'a [Found]) -> Self {
+        Reader {
+            found,
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
     }
-    let mut first = found;
-    let second = first.split_off(first.len() / 2);
-    let (a, b) = std::thread::scope(|s| {
-        let h = s.spawn(|| load(second));
-        let a = load(first);
-        (a, h.join())
-    });
-    let mut files = a?;
-    files.extend(b.map_err(|_| Error::io("a thread reading migration files failed"))??);
-    Ok(files)
+
+    pub fn len(&self) -> usize {
+        self.found.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.found.is_empty()
+    }
+
+    /// Reads files until none is left; returns them with their positions.
+    pub fn work(&self) -> Result<Vec<(usize, MigrationFile)>> {
+        use std::sync::atomic::Ordering;
+        let mut scratch = Vec::new();
+        let mut out = Vec::new();
+        loop {
+            let i = self.next.fetch_add(1, Ordering::Relaxed);
+            let Some(f) = self.found.get(i) else {
+                return Ok(out);
+            };
+            let content =
+                read_small(&f.path, &mut scratch).map_err(|e| io_error("read", &f.path, &e))?;
+            out.push((
+                i,
+                MigrationFile {
+                    checksum: checksum(&content),
+                    name: f.name.clone(),
+                    path: f.path.clone(),
+                    display: f.display.clone(),
+                    format: f.format,
+                    content,
+                },
+            ));
+        }
+    }
+
+    /// Puts the parts read by several threads back in order.
+    pub fn assemble(parts: Vec<Vec<(usize, MigrationFile)>>) -> Vec<MigrationFile> {
+        let mut all: Vec<(usize, MigrationFile)> = parts.into_iter().flatten().collect();
+        all.sort_unstable_by_key(|(i, _)| *i);
+        all.into_iter().map(|(_, f)| f).collect()
+    }
+
+    /// Reads everything, with a second thread when there are many files.
+    pub fn read_all(&self) -> Result<Vec<MigrationFile>> {
+        if self.len() < 256 {
+            return Ok(Self::assemble(vec![self.work()?]));
+        }
+        let (a, b) = std::thread::scope(|s| {
+            let h = s.spawn(|| self.work());
+            (self.work(), h.join())
+        });
+        let b = b.map_err(|_| Error::io("a thread reading migration files failed"))??;
+        Ok(Self::assemble(vec![a?, b]))
+    }
 }
 
 /// Every migration file of the configured directories, sorted by name.
 /// A missing directory reads as empty (with a warning).
 pub fn list(config: &Config, out: &Output) -> Result<Vec<MigrationFile>> {
-    let mut found: Vec<(String, PathBuf, String, Format)> = Vec::new();
+    let found = discover(config)?;
+    for w in found.warnings {
+        out.warn(w);
+    }
+    Reader::new(&found.found).read_all()
+}
+
+/// The migration files of the configured directories, sorted by name and checked, not read
+/// yet; and warnings to give.
+pub struct Discovery {
+    pub found: Vec<Found>,
+    pub warnings: Vec<String>,
+}
+
+pub fn discover(config: &Config) -> Result<Discovery> {
+    let mut warnings = Vec::new();
+    let mut found: Vec<Found> = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for dir in &config.migrations.directories {
         let entries = match std::fs::read_dir(dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                out.warn(format!(
+                warnings.push(format!(
                     "the migrations directory {} does not exist; `furrow migrate:make NAME` creates it",
                     config.display_path(dir)
                 ));
@@ -200,11 +276,16 @@ pub fn list(config: &Config, out: &Output) -> Result<Vec<MigrationFile>> {
                 ));
             }
             seen.insert(file_name.clone(), display.clone());
-            found.push((file_name, path, display, format));
+            found.push(Found {
+                name: file_name,
+                path,
+                display,
+                format,
+            });
         }
     }
-    found.sort_by(|a, b| a.0.cmp(&b.0));
-    read_all(found)
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(Discovery { found, warnings })
 }
 
 fn sanitize(file_name: &str) -> String {

@@ -137,7 +137,7 @@ impl<R: BufRead> CsvReader<R> {
                             Some(_) => {
                                 // Copy up to the next quote at once.
                                 let rest = &self.buf[pos..];
-                                let n = rest.iter().position(|c| *c == b'"').unwrap_or(rest.len());
+                                let n = memchr::memchr(b'"', rest).unwrap_or(rest.len());
                                 self.field.extend_from_slice(&rest[..n]);
                                 pos += n;
                             }
@@ -171,10 +171,7 @@ impl<R: BufRead> CsvReader<R> {
                     field(count, Some(&self.field))?;
                 } else {
                     let rest = &self.buf[pos..];
-                    let mut n = rest
-                        .iter()
-                        .position(|c| matches!(c, b',' | b'\n' | b'"'))
-                        .unwrap_or(rest.len());
+                    let mut n = memchr::memchr3(b',', b'\n', b'"', rest).unwrap_or(rest.len());
                     if rest.get(n) == Some(&b'"') {
                         return Err(CsvError {
                             line: line_no,
@@ -235,6 +232,10 @@ pub fn hash_stream(mut r: impl Read, h: &mut sha2::Sha256) -> std::io::Result<()
                 h.update(b"\r");
             }
             pending_cr = false;
+        }
+        if !chunk.contains(&b'\r') {
+            h.update(chunk);
+            continue;
         }
         for i in 0..n {
             if chunk[i] == b'\r' {

@@ -26,64 +26,73 @@ pub struct FastRows {
 
 /// Splits off and reads the rows; `None` means "use the full parser".
 pub fn split(text: &str) -> Option<FastRows> {
-    if text.contains('\t') || text.contains("\r") {
+    let bytes = text.as_bytes();
+    if memchr::memchr2(b'\t', b'\r', bytes).is_some() {
         return None;
     }
     let mut header = String::with_capacity(256);
     let mut rows = InlineRows::default();
     let mut keys: Vec<Cow<'_, str>> = Vec::with_capacity(16);
-    let mut values: Vec<Value> = Vec::with_capacity(16);
-    let mut lines = text.split_inclusive('\n').peekable();
     let mut seen_rows = false;
-    while let Some(line) = lines.next() {
-        let trimmed = line.trim_end();
+    let mut pos = 0;
+    // The next line (with its newline) from `pos`.
+    let next_line = |pos: usize| -> (usize, usize) {
+        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i + 1);
+        (pos, end)
+    };
+    while pos < bytes.len() {
+        let (a, b) = next_line(pos);
+        pos = b;
+        let line = &text[a..b];
+        let trimmed = line.trim_end_matches(['\n', ' ']);
         if trimmed.starts_with("---") || trimmed.starts_with("...") {
             return None;
         }
-        if trimmed == "rows:" || trimmed.starts_with("rows: #") {
-            if seen_rows {
-                return None;
-            }
-            seen_rows = true;
-            header.push_str("rows: []\n");
-            let mut item_indent: Option<usize> = None;
-            while let Some(next) = lines.peek() {
-                let t = next.trim_end();
-                let content = t.trim_start();
-                let indent = t.len() - content.len();
-                if content.is_empty() || content.starts_with('#') {
-                    header.push('\n');
-                    lines.next();
-                    continue;
-                }
-                if !content.starts_with("- ") {
-                    // The next top-level key ends the list; anything else is not ours.
-                    if indent == 0 {
-                        break;
-                    }
-                    return None;
-                }
-                match item_indent {
-                    None => item_indent = Some(indent),
-                    Some(i) if i != indent => return None,
-                    _ => {}
-                }
-                keys.clear();
-                parse_row(&content[2..], &mut keys, &mut values)?;
-                let n = keys.len();
-                rows.push(&keys, std::mem::replace(&mut values, Vec::with_capacity(n)));
-                header.push('\n');
-                lines.next();
-            }
+        if trimmed != "rows:" && !trimmed.starts_with("rows: #") {
+            header.push_str(line);
             continue;
         }
-        header.push_str(line);
+        if seen_rows {
+            return None;
+        }
+        seen_rows = true;
+        header.push_str("rows: []\n");
+        let mut item_indent: Option<usize> = None;
+        while pos < bytes.len() {
+            let (a, b) = next_line(pos);
+            let line = &text[a..b];
+            let t = line.trim_end_matches(['\n', ' ']);
+            let content = t.trim_start_matches(' ');
+            let indent = t.len() - content.len();
+            if content.is_empty() || content.starts_with('#') {
+                header.push('\n');
+                pos = b;
+                continue;
+            }
+            if !content.starts_with("- ") {
+                // The next top-level key ends the list; anything else is not ours.
+                if indent == 0 {
+                    break;
+                }
+                return None;
+            }
+            match item_indent {
+                None => item_indent = Some(indent),
+                Some(i) if i != indent => return None,
+                _ => {}
+            }
+            keys.clear();
+            parse_row(&content[2..], &mut keys, &mut rows)?;
+            rows.end_row(&keys);
+            header.push('\n');
+            pos = b;
+        }
     }
     seen_rows.then_some(FastRows { header, rows })
 }
 
 /// `{ key: value, key: value }` with an optional trailing comment.
-fn parse_row<'a>(s: &'a str, keys: &mut Vec<Cow<'a, str>>, row: &mut Vec<Value>) -> Option<()> {
+fn parse_row<'a>(s: &'a str, keys: &mut Vec<Cow<'a, str>>, row: &mut InlineRows) -> Option<()> {
     let s = s.trim_start();
     let mut rest = s.strip_prefix('{')?;
     loop {
@@ -105,14 +114,17 @@ fn parse_row<'a>(s: &'a str, keys: &mut Vec<Cow<'a, str>>, row: &mut Vec<Value>)
         let (value, after_value) = scalar_token(rest, false)?;
         let value = match value {
             Token::Plain(v) => resolve_plain(v)?,
-            Token::Quoted(v) => Value::Text(v),
+            Token::Quoted(v) => Resolved::Text(Cow::Owned(v)),
         };
         if keys.contains(&key) {
             // serde_yaml reports duplicate keys: let it.
             return None;
         }
         keys.push(key);
-        row.push(value);
+        match value {
+            Resolved::Text(t) => row.add_text(&t),
+            Resolved::Value(v) => row.add(v),
+        }
         rest = after_value.trim_start_matches(' ');
         if let Some(after) = rest.strip_prefix(',') {
             rest = after;
@@ -145,7 +157,7 @@ fn scalar_token(s: &str, key: bool) -> Option<(Token<'_>, &str)> {
             let mut out = String::new();
             let mut rest = &s[1..];
             loop {
-                let i = rest.find('\'')?;
+                let i = memchr::memchr(b'\'', rest.as_bytes())?;
                 out.push_str(&rest[..i]);
                 if rest[i + 1..].starts_with('\'') {
                     out.push('\'');
@@ -157,7 +169,7 @@ fn scalar_token(s: &str, key: bool) -> Option<(Token<'_>, &str)> {
         }
         b'"' => {
             let body = &s[1..];
-            let end = body.find('"')?;
+            let end = memchr::memchr(b'"', body.as_bytes())?;
             let inner = &body[..end];
             if inner.contains('\\') {
                 return None;
@@ -165,10 +177,12 @@ fn scalar_token(s: &str, key: bool) -> Option<(Token<'_>, &str)> {
             Some((Token::Quoted(inner.to_string()), &body[end + 1..]))
         }
         _ => {
-            let end = s
-                .bytes()
-                .position(|c| c == b',' || c == b'}' || (key && c == b':'))
-                .unwrap_or(s.len());
+            let end = if key {
+                memchr::memchr3(b',', b'}', b':', s.as_bytes())
+            } else {
+                memchr::memchr2(b',', b'}', s.as_bytes())
+            }
+            .unwrap_or(s.len());
             let v = s[..end].trim_end_matches(' ');
             if v.is_empty() || !plain_is_safe(v) {
                 return None;
@@ -213,12 +227,18 @@ fn is_number_like(v: &str) -> bool {
     !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
 }
 
+/// A scalar's value; text stays borrowed from the file until it is stored.
+enum Resolved<'a> {
+    Text(Cow<'a, str>),
+    Value(Value),
+}
+
 /// The value serde_yaml gives a plain scalar, for the shapes whose meaning is certain.
-fn resolve_plain(v: &str) -> Option<Value> {
+fn resolve_plain(v: &str) -> Option<Resolved<'_>> {
     match v {
-        "null" | "Null" | "NULL" | "~" => return Some(Value::Null),
-        "true" | "True" | "TRUE" => return Some(Value::Int(1)),
-        "false" | "False" | "FALSE" => return Some(Value::Int(0)),
+        "null" | "Null" | "NULL" | "~" => return Some(Resolved::Value(Value::Null)),
+        "true" | "True" | "TRUE" => return Some(Resolved::Value(Value::Int(1))),
+        "false" | "False" | "FALSE" => return Some(Resolved::Value(Value::Int(0))),
         _ => {}
     }
     let b = v.as_bytes();
@@ -230,7 +250,10 @@ fn resolve_plain(v: &str) -> Option<Value> {
             && (digits == "0" || !digits.starts_with('0'))
             && digits.len() <= 18
         {
-            return v.parse::<i64>().ok().map(Value::Int);
+            return v
+                .parse::<i64>()
+                .ok()
+                .map(|i| Resolved::Value(Value::Int(i)));
         }
         // Plain decimals like 2.5 (no exponent, no leading zeros but `0.`).
         if let Some((int, frac)) = digits.split_once('.') {
@@ -241,14 +264,17 @@ fn resolve_plain(v: &str) -> Option<Value> {
                 && frac.bytes().all(|c| c.is_ascii_digit())
                 && int.len() + frac.len() <= 15
             {
-                return v.parse::<f64>().ok().map(Value::Float);
+                return v
+                    .parse::<f64>()
+                    .ok()
+                    .map(|f| Resolved::Value(Value::Float(f)));
             }
         }
         // Anything else that starts like a number (0x1F, 1e5, 007, 1_000 …): the full parser.
         return None;
     }
     if b[0].is_ascii_alphabetic() || b[0] >= 0x80 || b[0] == b'_' || b[0] == b'/' || b[0] == b'(' {
-        return Some(Value::Text(v.to_string()));
+        return Some(Resolved::Text(Cow::Borrowed(v)));
     }
     None
 }
@@ -258,16 +284,7 @@ mod tests {
     use super::*;
 
     fn pairs(rows: &InlineRows) -> Vec<Vec<(String, Value)>> {
-        rows.rows
-            .iter()
-            .map(|(s, v)| {
-                rows.shapes[*s]
-                    .iter()
-                    .cloned()
-                    .zip(v.iter().cloned())
-                    .collect()
-            })
-            .collect()
+        rows.to_pairs()
     }
 
     /// The full parser's reading of the same rows, for comparison.

@@ -21,7 +21,7 @@ use crate::text::did_you_mean;
 use crate::track::{self, SeedRow};
 use crate::Ctx;
 
-use source::{Block, ParsedSeed, Rows, SeedBody, SeedFile, SeedFormat, SeedLocator};
+use source::{Block, InlineRows, ParsedSeed, Rows, SeedBody, SeedFile, SeedFormat, SeedLocator};
 
 #[derive(Debug, Clone, Default)]
 pub struct RunOpts {
@@ -158,7 +158,9 @@ fn plan(d: &mut dyn Driver, seed: ParsedSeed, ctx: &Ctx, force: bool) -> Result<
             Rows::Inline(rows) => {
                 for (shape, columns) in rows.shapes.iter().enumerate() {
                     if let Some(c) = columns.iter().find(|c| !has(c)) {
-                        let i = rows.rows.iter().position(|(s, _)| *s == shape).unwrap_or(0);
+                        let i = (0..rows.len())
+                            .find(|&r| rows.shape(r) == shape)
+                            .unwrap_or(0);
                         return Err(unknown(c, at(&format!("rows[{i}].{c}"))));
                     }
                 }
@@ -436,15 +438,20 @@ impl LineRing {
 
 /// Lends a run of inline rows as they are stored.
 struct InlineSource<'a> {
-    rows: &'a [(usize, Vec<Value>)],
+    rows: &'a InlineRows,
     next: usize,
+    end: usize,
+    buf: Vec<Value>,
 }
 
 impl RowSource for InlineSource<'_> {
     fn next_row(&mut self) -> Result<Option<&[Value]>> {
-        let row = self.rows.get(self.next).map(|(_, v)| v.as_slice());
+        if self.next >= self.end {
+            return Ok(None);
+        }
+        self.rows.row_into(self.next, &mut self.buf);
         self.next += 1;
-        Ok(row)
+        Ok(Some(&self.buf))
     }
 }
 
@@ -526,12 +533,10 @@ fn run_block(
             // Rows are loaded in runs of rows that name the same columns.
             let mut start = 0;
             while start < rows.len() {
-                let shape = rows.rows[start].0;
-                let end = start
-                    + rows.rows[start..]
-                        .iter()
-                        .take_while(|(s, _)| *s == shape)
-                        .count();
+                let shape = rows.shape(start);
+                let end = (start..rows.len())
+                    .find(|&r| rows.shape(r) != shape)
+                    .unwrap_or(rows.len());
                 let spec = LoadSpec {
                     table: &b.table,
                     columns: &rows.shapes[shape],
@@ -544,8 +549,10 @@ fn run_block(
                     &crate::db::load::insert_sql(d.dialect(), &spec, 1),
                 );
                 let mut src = InlineSource {
-                    rows: &rows.rows[start..end],
-                    next: 0,
+                    rows,
+                    next: start,
+                    end,
+                    buf: Vec::new(),
                 };
                 let base = start as u64;
                 let result = d.load(&spec, &mut src, &mut |n| progress.at(base + n));
@@ -708,12 +715,19 @@ pub fn run(ctx: &Ctx, opts: &RunOpts) -> Result<Report> {
             if !opts.atomic {
                 d.begin().map_err(|e| e.into_error())?;
             }
-            let result = run_planned(d, p, ctx).and_then(|o| {
+            // The checksum reads the CSVs again: on the other core, while the rows load.
+            let result = std::thread::scope(|s| {
+                let checksum = s.spawn(|| p.seed.checksum());
+                let outcome = run_planned(d, p, ctx);
+                let checksum = checksum
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::io("computing the seed's checksum failed")));
+                let (o, sum) = (outcome?, checksum?);
                 track::record_seed(
                     d,
                     &table,
                     &p.seed.file.name,
-                    &p.seed.checksum,
+                    &sum,
                     o.rows() as i64,
                     o.duration_ms,
                 )?;
@@ -820,14 +834,17 @@ fn prepare(
 ) -> Result<Vec<Planned>> {
     let parsed = parse_all(chosen, d.dialect())?;
     let parsed: Vec<ParsedSeed> = if opts.changed {
-        parsed
-            .into_iter()
-            .filter(|p| {
-                !rows
-                    .iter()
-                    .any(|r| r.name == p.file.name && r.checksum == p.checksum)
-            })
-            .collect()
+        let mut changed = Vec::new();
+        for p in parsed {
+            let sum = p.checksum()?;
+            if !rows
+                .iter()
+                .any(|r| r.name == p.file.name && r.checksum == sum)
+            {
+                changed.push(p);
+            }
+        }
+        changed
     } else {
         parsed
     };
@@ -907,7 +924,7 @@ fn state_of(
     match (parsed, row) {
         (Err(_), _) => "invalid",
         (Ok(_), None) => "never_run",
-        (Ok(p), Some(r)) if r.checksum == p.checksum => "up_to_date",
+        (Ok(p), Some(r)) if p.checksum().is_ok_and(|c| c == r.checksum) => "up_to_date",
         (Ok(_), Some(_)) => "changed",
     }
 }
@@ -1133,7 +1150,7 @@ fn undo_one(d: &mut dyn Driver, p: &Planned, ctx: &Ctx) -> Result<u64> {
                             let values = pb
                                 .key
                                 .iter()
-                                .map(|k| rows.value(i, k).cloned().unwrap_or(Value::Null))
+                                .map(|k| rows.value(i, k).unwrap_or(Value::Null))
                                 .collect();
                             delete(values)?;
                         }

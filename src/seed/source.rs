@@ -129,12 +129,27 @@ pub fn list(config: &Config, out: &Output) -> Result<Vec<SeedFile>> {
     Ok(files)
 }
 
-/// Rows written in a seed file. Each distinct list of columns ("shape") is stored once, and
-/// each row's values follow its shape's order, so a run of rows can be loaded as they are.
+/// Rows written in a seed file, stored compactly: each distinct list of columns ("shape")
+/// once, each row as cells in its shape's order, and all text in one buffer. A big YAML seed
+/// costs no allocation per value, and a run of rows can be lent to the loader as it is.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct InlineRows {
     pub shapes: Vec<Vec<String>>,
-    pub rows: Vec<(usize, Vec<Value>)>,
+    /// Each row: its shape, and where its cells start in `cells`.
+    rows: Vec<(usize, usize)>,
+    cells: Vec<Cell>,
+    text: String,
+    /// Where the cells of the row being added start.
+    pending: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Cell {
+    Null,
+    Int(i64),
+    Float(f64),
+    /// A range of `text`.
+    Text(usize, usize),
 }
 
 impl InlineRows {
@@ -146,8 +161,27 @@ impl InlineRows {
         self.rows.is_empty()
     }
 
-    /// Adds a row: its column names and values, in the order written.
-    pub fn push<K: AsRef<str>>(&mut self, columns: &[K], values: Vec<Value>) {
+    /// Adds a value to the row being built.
+    pub fn add(&mut self, v: Value) {
+        let cell = match v {
+            Value::Null => Cell::Null,
+            Value::Int(i) => Cell::Int(i),
+            Value::Float(f) => Cell::Float(f),
+            Value::Text(s) => return self.add_text(&s),
+            Value::Bytes(b) => return self.add_text(&String::from_utf8_lossy(&b)),
+        };
+        self.cells.push(cell);
+    }
+
+    /// Adds a text value to the row being built.
+    pub fn add_text(&mut self, s: &str) {
+        let start = self.text.len();
+        self.text.push_str(s);
+        self.cells.push(Cell::Text(start, s.len()));
+    }
+
+    /// Ends the row being built: its column names, in the order its values were added.
+    pub fn end_row<K: AsRef<str>>(&mut self, columns: &[K]) {
         let same = |shape: &Vec<String>| {
             shape.len() == columns.len() && shape.iter().zip(columns).all(|(a, b)| a == b.as_ref())
         };
@@ -163,20 +197,74 @@ impl InlineRows {
                 }
             },
         };
-        self.rows.push((shape, values));
+        self.rows.push((shape, self.pending));
+        self.pending = self.cells.len();
+    }
+
+    /// The shape (index into `shapes`) of a row.
+    pub fn shape(&self, row: usize) -> usize {
+        self.rows[row].0
     }
 
     pub fn columns(&self, row: usize) -> &[String] {
         &self.shapes[self.rows[row].0]
     }
 
+    fn value_of(&self, c: Cell) -> Value {
+        match c {
+            Cell::Null => Value::Null,
+            Cell::Int(i) => Value::Int(i),
+            Cell::Float(f) => Value::Float(f),
+            Cell::Text(a, n) => Value::Text(self.text[a..a + n].to_string()),
+        }
+    }
+
+    fn cells(&self, row: usize) -> &[Cell] {
+        let (shape, start) = self.rows[row];
+        &self.cells[start..start + self.shapes[shape].len()]
+    }
+
     /// The value a row gives a column, if it names it.
-    pub fn value(&self, row: usize, column: &str) -> Option<&Value> {
-        let (shape, values) = &self.rows[row];
-        self.shapes[*shape]
-            .iter()
-            .position(|c| c == column)
-            .map(|i| &values[i])
+    pub fn value(&self, row: usize, column: &str) -> Option<Value> {
+        let i = self.columns(row).iter().position(|c| c == column)?;
+        Some(self.value_of(self.cells(row)[i]))
+    }
+
+    /// Whether a row gives a column a null (`None`: it does not name the column).
+    pub fn is_null(&self, row: usize, column: &str) -> Option<bool> {
+        let i = self.columns(row).iter().position(|c| c == column)?;
+        Some(matches!(self.cells(row)[i], Cell::Null))
+    }
+
+    /// Writes a row's values into `buf` (in its shape's order), reusing the strings there.
+    pub fn row_into(&self, row: usize, buf: &mut Vec<Value>) {
+        let cells = self.cells(row);
+        buf.truncate(cells.len());
+        for (i, c) in cells.iter().enumerate() {
+            if i == buf.len() {
+                buf.push(Value::Null);
+            }
+            match (*c, &mut buf[i]) {
+                (Cell::Text(a, n), Value::Text(s)) => {
+                    s.clear();
+                    s.push_str(&self.text[a..a + n]);
+                }
+                (c, slot) => *slot = self.value_of(c),
+            }
+        }
+    }
+
+    /// Every row as column: value pairs.
+    pub fn to_pairs(&self) -> Vec<Vec<(String, Value)>> {
+        (0..self.len())
+            .map(|r| {
+                self.columns(r)
+                    .iter()
+                    .cloned()
+                    .zip(self.cells(r).iter().map(|c| self.value_of(*c)))
+                    .collect()
+            })
+            .collect()
     }
 }
 
@@ -223,10 +311,31 @@ impl Block {
 #[derive(Debug, Clone)]
 pub struct ParsedSeed {
     pub file: SeedFile,
-    /// SHA-256 of the file (and of its CSV files), `\r\n` normalised.
-    pub checksum: String,
     pub text: String,
     pub body: SeedBody,
+}
+
+impl ParsedSeed {
+    /// SHA-256 of the file and of its CSV files, `\r\n` normalised. Reads the CSVs: a run
+    /// computes it on the other core while the rows load.
+    pub fn checksum(&self) -> Result<String> {
+        let mut hasher = Sha256::new();
+        crate::migrate::source::hash_normalized(&mut hasher, self.text.as_bytes());
+        if let SeedBody::Yaml(blocks) = &self.body {
+            for b in blocks {
+                if let Rows::Csv { path, .. } = &b.rows {
+                    let f = std::fs::File::open(path).map_err(|e| io_error("read", path, &e))?;
+                    hasher.update([0u8]);
+                    super::csv::hash_stream(
+                        std::io::BufReader::with_capacity(256 * 1024, f),
+                        &mut hasher,
+                    )
+                    .map_err(|e| io_error("read", path, &e))?;
+                }
+            }
+        }
+        Ok(hex(&hasher.finalize()))
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -263,15 +372,13 @@ pub fn parse(file: &SeedFile, dialect: Dialect) -> Result<ParsedSeed> {
         ))
         .hint("save the file as UTF-8")
     })?;
-    let mut hasher = Sha256::new();
-    crate::migrate::source::hash_normalized(&mut hasher, text.as_bytes());
     let body = match file.format {
         SeedFormat::Sql => parse_sql(file, &text, dialect)?,
         SeedFormat::Yaml => {
             let blocks = parse_yaml(file, &text)?;
             for b in &blocks {
                 if let Rows::Csv { path, display } = &b.rows {
-                    let f = std::fs::File::open(path).map_err(|e| {
+                    std::fs::metadata(path).map_err(|e| {
                         Error::validation(format!(
                             "{}: {}: rows_from {display}: {}",
                             file.display,
@@ -284,9 +391,6 @@ pub fn parse(file: &SeedFile, dialect: Dialect) -> Result<ParsedSeed> {
                         ))
                         .hint("rows_from names a CSV file beside the seed file")
                     })?;
-                    hasher.update([0u8]);
-                    super::csv::hash_stream(std::io::BufReader::new(f), &mut hasher)
-                        .map_err(|e| io_error("read", path, &e))?;
                 }
             }
             SeedBody::Yaml(blocks)
@@ -294,7 +398,6 @@ pub fn parse(file: &SeedFile, dialect: Dialect) -> Result<ParsedSeed> {
     };
     Ok(ParsedSeed {
         file: file.clone(),
-        checksum: hex(&hasher.finalize()),
         text,
         body,
     })
@@ -566,18 +669,17 @@ fn parse_block(cx: &Ctx<'_>, m: &Mapping, prefix: &str, number: usize) -> Result
                     return Err(cx.err(&path, format!("row {} must be a map of column: value", i + 1)));
                 };
                 let mut columns: Vec<&str> = Vec::with_capacity(rm.len());
-                let mut values = Vec::with_capacity(rm.len());
                 for (k, v) in rm {
                     match k {
                         Y::String(s) => columns.push(s),
                         _ => return Err(cx.err(&path, format!("row {}: column names must be strings", i + 1))),
                     };
-                    values.push(Value::from_yaml(v));
+                    rows.add(Value::from_yaml(v));
                 }
                 if columns.is_empty() {
                     return Err(cx.err(&path, format!("row {} has no columns", i + 1)));
                 }
-                rows.push(&columns, values);
+                rows.end_row(&columns);
             }
             Rows::Inline(rows)
         }
@@ -609,7 +711,7 @@ pub fn check_key_values(
 ) -> Result<()> {
     for i in 0..rows.len() {
         for k in key {
-            match rows.value(i, k) {
+            match rows.is_null(i, k) {
                 None => return Err(cx_file
                     .error(
                         &join(prefix, &format!("rows[{i}]")),
@@ -618,7 +720,7 @@ pub fn check_key_values(
                     .hint(
                         "every row must name the key columns, so furrow can find it on a re-run",
                     )),
-                Some(v) if v.is_null() => {
+                Some(true) => {
                     return Err(cx_file.error(
                         &join(prefix, &format!("rows[{i}].{k}")),
                         format!("row {}: the key column `{k}` is null", i + 1),
