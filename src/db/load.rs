@@ -80,6 +80,31 @@ impl LoadStats {
 /// allocation per row.
 pub trait RowSource {
     fn next_row(&mut self) -> Result<Option<&[Value]>>;
+
+    /// Writes the next row into `out` (one slot per column), reusing the strings there;
+    /// `false` at the end. Sources override it to copy each value once.
+    fn fill_row(&mut self, out: &mut [Value]) -> Result<bool> {
+        match self.next_row()? {
+            Some(row) => {
+                for (slot, v) in out.iter_mut().zip(row) {
+                    assign(slot, v);
+                }
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+/// Copies a value into a reused slot, keeping the slot's string buffer.
+pub fn assign(slot: &mut Value, v: &Value) {
+    match (slot, v) {
+        (Value::Text(a), Value::Text(b)) => {
+            a.clear();
+            a.push_str(b);
+        }
+        (slot, v) => *slot = v.clone(),
+    }
 }
 
 /// A statement that failed while loading: which rows it held (1-based, within this load).
@@ -180,7 +205,7 @@ fn same(d: Dialect, col: &str) -> String {
 pub fn load_by_lookup(
     d: &mut dyn Driver,
     spec: &LoadSpec<'_>,
-    src: &mut dyn RowSource,
+    src: &mut (dyn RowSource + Send),
     progress: &mut dyn FnMut(u64),
 ) -> Result<LoadStats, LoadError> {
     let dialect = d.dialect();

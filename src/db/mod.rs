@@ -161,7 +161,7 @@ pub trait Driver {
     fn load(
         &mut self,
         spec: &load::LoadSpec<'_>,
-        rows: &mut dyn load::RowSource,
+        rows: &mut (dyn load::RowSource + Send),
         progress: &mut dyn FnMut(u64),
     ) -> Result<load::LoadStats, load::LoadError>;
 

@@ -9,7 +9,9 @@ use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder, SslOpts};
 
 use super::load::{self, LoadError, LoadSpec, LoadStats, RowSource, SeedMode};
-use super::{ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, Value};
+use super::{
+    canonical_int, ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, Value,
+};
 use crate::config::{MysqlConn, SslMode};
 use crate::error::{Error, Result};
 
@@ -62,6 +64,39 @@ fn from_mysql(v: mysql::Value) -> Value {
             u32::from(h) + days * 24
         )),
     }
+}
+
+/// Rows encoded for one multi-row INSERT.
+struct Batch {
+    values: Vec<mysql::Value>,
+    rows: usize,
+    /// The 1-based number of its first row in the load.
+    first: u64,
+}
+
+/// What one multi-row INSERT did, from the rows sent, the rows affected and the
+/// "Duplicates" of the server's info (multi-row statements only).
+fn batch_stats(mode: SeedMode, rows: u64, affected: u64, dups: Option<u64>) -> LoadStats {
+    let mut stats = LoadStats::default();
+    match mode {
+        SeedMode::Insert | SeedMode::Replace => stats.inserted = rows,
+        SeedMode::InsertMissing => {
+            stats.inserted = affected;
+            stats.unchanged = rows - affected.min(rows);
+        }
+        SeedMode::Upsert => {
+            // Affected rows count 1 per insert and 2 per changed row (0 when unchanged);
+            // the info's "Duplicates" counts the changed rows.
+            let (inserted, updated) = match dups {
+                Some(d) => (affected.saturating_sub(2 * d), d),
+                None => (u64::from(affected == 1), u64::from(affected == 2)),
+            };
+            stats.inserted = inserted;
+            stats.updated = updated;
+            stats.unchanged = rows - inserted - updated;
+        }
+    }
+    stats
 }
 
 /// A server or driver error, worded for people.
@@ -441,14 +476,28 @@ impl Driver for MysqlDriver {
     }
 
     fn columns(&mut self, table: &str) -> DbResult<Vec<ColumnInfo>> {
+        // Two filtered queries: joining `columns` with `statistics` costs MariaDB ~6 ms.
         let rows = self.query(
-            "SELECT c.column_name, c.column_type, c.is_nullable, c.column_default, COALESCE(s.seq_in_index, 0) \
-             FROM information_schema.columns c \
-             LEFT JOIN information_schema.statistics s ON s.table_schema = c.table_schema \
-               AND s.table_name = c.table_name AND s.column_name = c.column_name AND s.index_name = 'PRIMARY' \
-             WHERE c.table_schema = DATABASE() AND c.table_name = ? ORDER BY c.ordinal_position",
+            "SELECT column_name, column_type, is_nullable, column_default FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position",
             &[Value::Text(table.to_string())],
         )?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let primary: Vec<(String, usize)> = self
+            .query(
+                "SELECT column_name, seq_in_index FROM information_schema.statistics \
+                 WHERE table_schema = DATABASE() AND table_name = ? AND index_name = 'PRIMARY'",
+                &[Value::Text(table.to_string())],
+            )?
+            .into_iter()
+            .filter_map(|r| match (&r[0], &r[1]) {
+                (Value::Text(c), Value::Int(i)) => Some((c.clone(), *i as usize)),
+                (Value::Text(c), Value::Text(i)) => Some((c.clone(), i.parse().unwrap_or(0))),
+                _ => None,
+            })
+            .collect();
         Ok(rows
             .into_iter()
             .map(|r| {
@@ -458,17 +507,18 @@ impl Driver for MysqlDriver {
                     Value::Int(i) => i.to_string(),
                     _ => String::new(),
                 };
+                let name = text(&r[0]);
                 ColumnInfo {
-                    name: text(&r[0]),
+                    primary_key: primary
+                        .iter()
+                        .find(|(c, _)| c.eq_ignore_ascii_case(&name))
+                        .map_or(0, |(_, i)| *i),
+                    name,
                     data_type: text(&r[1]),
                     nullable: text(&r[2]) == "YES",
                     default: match &r[3] {
                         Value::Null => None,
                         v => Some(text(v)),
-                    },
-                    primary_key: match &r[4] {
-                        Value::Int(i) => *i as usize,
-                        v => text(v).parse().unwrap_or(0),
                     },
                 }
             })
@@ -592,7 +642,7 @@ impl Driver for MysqlDriver {
     fn load(
         &mut self,
         spec: &LoadSpec<'_>,
-        src: &mut dyn RowSource,
+        src: &mut (dyn RowSource + Send),
         progress: &mut dyn FnMut(u64),
     ) -> Result<LoadStats, LoadError> {
         if spec.mode.uses_key() && !spec.key_unique {
@@ -602,75 +652,112 @@ impl Driver for MysqlDriver {
             .max_allowed_packet()
             .map_err(|e| LoadError::from(e.into_error()))?;
         let ncols = spec.columns.len().max(1);
-        // Multi-row batches: at most 65535 placeholders, and well under max_allowed_packet.
-        let max_rows = (65_535 / ncols).clamp(1, 4096);
+        // Multi-row batches: at most 65535 placeholders, well under max_allowed_packet, and
+        // not much over 1,000 rows (larger statements are slower for the server).
+        let max_rows = (65_535 / ncols).clamp(1, 1000);
         let budget = (max_packet / 2).max(64 * 1024);
         let mut stats = LoadStats::default();
-        let mut batch: Vec<mysql::Value> = Vec::with_capacity(max_rows * ncols);
-        let mut batch_rows = 0usize;
-        let mut batch_bytes = 0usize;
-        let mut n = 0u64;
-        let mut flush = |d: &mut Self,
-                         batch: &mut Vec<mysql::Value>,
-                         rows: usize,
-                         first: u64|
-         -> Result<(), LoadError> {
-            if rows == 0 {
-                return Ok(());
-            }
-            let values = std::mem::replace(batch, Vec::with_capacity(max_rows * ncols));
-            let (affected, dups) = d.insert_batch(spec, rows, values).map_err(|e| LoadError {
-                error: e.into_error(),
-                rows: (first, first + rows as u64 - 1),
-            })?;
-            let rows = rows as u64;
-            match spec.mode {
-                SeedMode::Insert | SeedMode::Replace => stats.inserted += rows,
-                SeedMode::InsertMissing => {
-                    stats.inserted += affected;
-                    stats.unchanged += rows - affected.min(rows);
-                }
-                SeedMode::Upsert => {
-                    // Affected rows count 1 per insert and 2 per changed row (0 when unchanged);
-                    // the info's "Duplicates" counts the changed rows.
-                    let (inserted, updated) = match dups {
-                        Some(d) => (affected.saturating_sub(2 * d), d),
-                        None => (u64::from(affected == 1), u64::from(affected == 2)),
-                    };
-                    stats.inserted += inserted;
-                    stats.updated += updated;
-                    stats.unchanged += rows - inserted - updated;
-                }
-            }
-            Ok(())
+        // Canonical integers go to integer columns as integers, as a program would send them,
+        // sparing the server a conversion per value.
+        let integer: Vec<bool> = {
+            let cols = self
+                .columns(spec.table)
+                .map_err(|e| LoadError::from(e.into_error()))?;
+            spec.columns
+                .iter()
+                .map(|c| {
+                    cols.iter()
+                        .find(|t| t.name.eq_ignore_ascii_case(c))
+                        .is_some_and(|t| {
+                            let ty = t.data_type.to_ascii_lowercase();
+                            ["int", "tinyint", "smallint", "mediumint", "bigint"]
+                                .iter()
+                                .any(|p| ty.starts_with(p))
+                        })
+                })
+                .collect()
         };
-        while let Some(row) = src.next_row().map_err(|e| LoadError {
-            error: e,
-            rows: (n + 1, n + 1),
-        })? {
-            n += 1;
-            for v in row {
-                batch_bytes += match v {
-                    Value::Text(s) => s.len() + 9,
-                    Value::Bytes(b) => b.len() + 9,
-                    _ => 9,
-                };
-                batch.push(to_mysql(v));
-            }
-            batch_rows += 1;
-            if batch_rows >= max_rows || batch_bytes >= budget {
-                flush(self, &mut batch, batch_rows, n + 1 - batch_rows as u64)?;
-                batch_rows = 0;
-                batch_bytes = 0;
-                progress(n);
+        let integer = &integer;
+        // A second thread reads and encodes the next batch while the server runs this one.
+        std::thread::scope(|scope| -> Result<(), LoadError> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch, LoadError>>(2);
+            scope.spawn(move || {
+                let mut n = 0u64;
+                loop {
+                    let mut values: Vec<mysql::Value> = Vec::with_capacity(max_rows * ncols);
+                    let (mut rows, mut bytes) = (0usize, 0usize);
+                    let first = n + 1;
+                    let mut done = false;
+                    while rows < max_rows && bytes < budget {
+                        match src.next_row() {
+                            Ok(Some(row)) => {
+                                n += 1;
+                                rows += 1;
+                                for (i, v) in row.iter().enumerate() {
+                                    bytes += match v {
+                                        Value::Text(s) => s.len() + 9,
+                                        Value::Bytes(b) => b.len() + 9,
+                                        _ => 9,
+                                    };
+                                    values.push(match v {
+                                        Value::Text(t) if integer[i] => canonical_int(t)
+                                            .map(mysql::Value::Int)
+                                            .unwrap_or_else(|| to_mysql(v)),
+                                        _ => to_mysql(v),
+                                    });
+                                }
+                            }
+                            Ok(None) => {
+                                done = true;
+                                break;
+                            }
+                            Err(error) => {
+                                let _ = tx.send(Err(LoadError {
+                                    error,
+                                    rows: (n + 1, n + 1),
+                                }));
+                                return;
+                            }
+                        }
+                    }
+                    if rows > 0
+                        && tx
+                            .send(Ok(Batch {
+                                values,
+                                rows,
+                                first,
+                            }))
+                            .is_err()
+                    {
+                        return; // the loader stopped
+                    }
+                    if done {
+                        return;
+                    }
+                }
+            });
+            for batch in rx {
+                let Batch {
+                    values,
+                    rows,
+                    first,
+                } = batch?;
+                let (affected, dups) =
+                    self.insert_batch(spec, rows, values)
+                        .map_err(|e| LoadError {
+                            error: e.into_error(),
+                            rows: (first, first + rows as u64 - 1),
+                        })?;
+                stats.add(batch_stats(spec.mode, rows as u64, affected, dups));
+                let last = first + rows as u64 - 1;
+                progress(last);
                 crate::interrupt::check().map_err(|e| LoadError {
                     error: e,
-                    rows: (n, n),
+                    rows: (last, last),
                 })?;
             }
-        }
-        flush(self, &mut batch, batch_rows, n + 1 - batch_rows as u64)?;
-        progress(n);
+            Ok(())
+        })?;
         Ok(stats)
     }
 

@@ -6,7 +6,10 @@ use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql};
 
 use super::load::{self, LoadError, LoadSpec, LoadStats, RowSource, SeedMode};
-use super::{ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, OpenMode, Value};
+use super::{
+    canonical_int, ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, OpenMode,
+    Value,
+};
 use crate::config::SqlitePath;
 use crate::error::{Error, Result};
 
@@ -193,32 +196,6 @@ impl SqliteDriver {
     }
 }
 
-/// Copies a value into a reused slot, keeping the slot's string buffer.
-fn assign(slot: &mut Value, v: &Value) {
-    match (slot, v) {
-        (Value::Text(a), Value::Text(b)) => {
-            a.clear();
-            a.push_str(b);
-        }
-        (slot, v) => *slot = v.clone(),
-    }
-}
-
-/// An integer written the way SQLite itself would print it ("12", "-3"; not "012", "+1", "1.0").
-fn canonical_int(s: &str) -> Option<i64> {
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    let ok = !digits.is_empty()
-        && digits.len() <= 18
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && (digits == "0" || !digits.starts_with('0'))
-        && s != "-0";
-    if ok {
-        s.parse().ok()
-    } else {
-        None
-    }
-}
-
 fn describe(path: &SqlitePath) -> String {
     match path {
         SqlitePath::Memory => ":memory:".into(),
@@ -382,7 +359,7 @@ impl Driver for SqliteDriver {
     fn load(
         &mut self,
         spec: &LoadSpec<'_>,
-        src: &mut dyn RowSource,
+        src: &mut (dyn RowSource + Send),
         progress: &mut dyn FnMut(u64),
     ) -> Result<LoadStats, LoadError> {
         if spec.mode.uses_key() && !spec.key_unique {
@@ -423,41 +400,84 @@ impl Driver for SqliteDriver {
         let width = spec.columns.len().max(1);
         let per = (32_000 / width).clamp(1, 128);
         let full_sql = load::insert_sql(Dialect::Sqlite, spec, per);
-        let mut buf: Vec<Value> = Vec::with_capacity(per * width);
-        let mut in_buf = 0usize;
+        // A second thread reads rows (parsing CSV is a good part of the work) into batches
+        // while this one binds and runs the last batch; batch buffers go back for reuse.
         let mut n = 0u64;
         let mut changed = 0u64;
-        while let Some(row) = src.next_row().map_err(|e| LoadError {
-            error: e,
-            rows: (n + 1, n + 1),
-        })? {
-            n += 1;
-            for (j, v) in row.iter().enumerate() {
-                let slot = in_buf * width + j;
-                match buf.get_mut(slot) {
-                    Some(old) => assign(old, v),
-                    None => buf.push(v.clone()),
+        std::thread::scope(|scope| -> Result<(), LoadError> {
+            type Filled = Result<(Vec<Value>, usize, u64), LoadError>;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Filled>(2);
+            let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<Value>>();
+            // Handed over 8 statements' worth at a time: fewer thread switches.
+            let chunk = per * 8;
+            scope.spawn(move || {
+                let mut read = 0u64;
+                loop {
+                    let mut buf = back_rx.try_recv().unwrap_or_default();
+                    let first = read + 1;
+                    let mut rows = 0usize;
+                    let mut done = false;
+                    if buf.len() < chunk * width {
+                        buf.resize(chunk * width, Value::Null);
+                    }
+                    while rows < chunk {
+                        match src.fill_row(&mut buf[rows * width..(rows + 1) * width]) {
+                            Ok(true) => {
+                                rows += 1;
+                                read += 1;
+                            }
+                            Ok(false) => {
+                                done = true;
+                                break;
+                            }
+                            Err(error) => {
+                                let _ = tx.send(Err(LoadError {
+                                    error,
+                                    rows: (read + 1, read + 1),
+                                }));
+                                return;
+                            }
+                        }
+                    }
+                    if rows > 0 && tx.send(Ok((buf, rows, first))).is_err() {
+                        return; // the loader stopped
+                    }
+                    if done {
+                        return;
+                    }
                 }
-            }
-            in_buf += 1;
-            if in_buf == per {
-                changed +=
-                    self.insert_batch(spec, &full_sql, &buf, per, &integer, n - per as u64 + 1)?;
-                in_buf = 0;
-                if n.is_multiple_of(4096) || per > 1 {
-                    progress(n);
-                    crate::interrupt::check().map_err(|e| LoadError {
-                        error: e,
-                        rows: (n, n),
-                    })?;
+            });
+            for batch in rx {
+                let (buf, rows, first) = batch?;
+                for start in (0..rows).step_by(per) {
+                    let count = per.min(rows - start);
+                    let partial;
+                    let sql: &str = if count == per {
+                        &full_sql
+                    } else {
+                        partial = load::insert_sql(Dialect::Sqlite, spec, count);
+                        &partial
+                    };
+                    let values = &buf[start * width..(start + count) * width];
+                    changed += self.insert_batch(
+                        spec,
+                        sql,
+                        values,
+                        count,
+                        &integer,
+                        first + start as u64,
+                    )?;
                 }
+                n = first + rows as u64 - 1;
+                progress(n);
+                crate::interrupt::check().map_err(|e| LoadError {
+                    error: e,
+                    rows: (n, n),
+                })?;
+                let _ = back_tx.send(buf);
             }
-        }
-        if in_buf > 0 {
-            let sql = load::insert_sql(Dialect::Sqlite, spec, in_buf);
-            changed +=
-                self.insert_batch(spec, &sql, &buf, in_buf, &integer, n - in_buf as u64 + 1)?;
-        }
+            Ok(())
+        })?;
         progress(n);
         Ok(match spec.mode {
             SeedMode::Insert | SeedMode::Replace => LoadStats {
@@ -546,7 +566,7 @@ impl Driver for SqliteDriver {
 
 #[cfg(test)]
 mod tests {
-    use super::canonical_int;
+    use crate::db::canonical_int;
 
     #[test]
     fn only_canonical_integers_are_bound_as_integers() {

@@ -118,6 +118,22 @@ impl Value {
     }
 }
 
+/// An integer written the way the engines print it ("12", "-3"; not "012", "+1", "1.0"):
+/// text that an integer column would store as exactly this number.
+pub fn canonical_int(s: &str) -> Option<i64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let ok = !digits.is_empty()
+        && digits.len() <= 18
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+        && s != "-0";
+    if ok {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
 /// YAML → JSON for map and list values stored as JSON text.
 pub fn yaml_to_json(v: &serde_yaml::Value) -> serde_json::Value {
     use serde_json::Value as J;

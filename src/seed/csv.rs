@@ -91,6 +91,36 @@ impl<R: BufRead> CsvReader<R> {
         })
     }
 
+    /// Reads the next record into the slots of `row` (fields past its end are counted, not
+    /// kept), reusing their strings. Returns (start line, number of fields), or `None`.
+    pub fn read_into_slots(
+        &mut self,
+        row: &mut [Value],
+    ) -> Result<Option<(usize, usize)>, CsvError> {
+        let line = self.line;
+        self.read_fields(&mut |i, bytes| {
+            let Some(slot) = row.get_mut(i) else {
+                return Ok(());
+            };
+            let Some(b) = bytes else {
+                *slot = Value::Null;
+                return Ok(());
+            };
+            let text = std::str::from_utf8(b).map_err(|_| CsvError {
+                line,
+                message: format!("field {} is not valid UTF-8", i + 1),
+            })?;
+            match slot {
+                Value::Text(s) => {
+                    s.clear();
+                    s.push_str(text);
+                }
+                slot => *slot = Value::Text(text.to_string()),
+            }
+            Ok(())
+        })
+    }
+
     /// The parser: calls `field(index, bytes)` for each field (`None`: empty and unquoted).
     fn read_fields(
         &mut self,

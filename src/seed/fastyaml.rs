@@ -30,65 +30,110 @@ pub fn split(text: &str) -> Option<FastRows> {
     if memchr::memchr2(b'\t', b'\r', bytes).is_some() {
         return None;
     }
-    let mut header = String::with_capacity(256);
-    let mut rows = InlineRows::default();
-    let mut keys: Vec<Cow<'_, str>> = Vec::with_capacity(16);
-    let mut seen_rows = false;
-    let mut pos = 0;
-    // The next line (with its newline) from `pos`.
-    let next_line = |pos: usize| -> (usize, usize) {
-        let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i + 1);
-        (pos, end)
+    let lines = |from: usize| {
+        let mut pos = from;
+        std::iter::from_fn(move || {
+            (pos < bytes.len()).then(|| {
+                let end = memchr::memchr(b'\n', &bytes[pos..]).map_or(bytes.len(), |i| pos + i + 1);
+                let line = (pos, end);
+                pos = end;
+                line
+            })
+        })
     };
-    while pos < bytes.len() {
-        let (a, b) = next_line(pos);
-        pos = b;
-        let line = &text[a..b];
-        let trimmed = line.trim_end_matches(['\n', ' ']);
-        if trimmed.starts_with("---") || trimmed.starts_with("...") {
+    let trimmed = |(a, b): (usize, usize)| text[a..b].trim_end_matches(['\n', ' ']);
+    let is_rows_key = |t: &str| t == "rows:" || t.starts_with("rows: #");
+    let is_marker = |t: &str| t.starts_with("---") || t.starts_with("...");
+    // The `rows:` line, then the list under it: up to the next line at indent 0 that is not
+    // an item, a comment or blank.
+    let mut rows_line = None;
+    for line in lines(0) {
+        let t = trimmed(line);
+        if is_marker(t) {
             return None;
         }
-        if trimmed != "rows:" && !trimmed.starts_with("rows: #") {
-            header.push_str(line);
-            continue;
-        }
-        if seen_rows {
-            return None;
-        }
-        seen_rows = true;
-        header.push_str("rows: []\n");
-        let mut item_indent: Option<usize> = None;
-        while pos < bytes.len() {
-            let (a, b) = next_line(pos);
-            let line = &text[a..b];
-            let t = line.trim_end_matches(['\n', ' ']);
-            let content = t.trim_start_matches(' ');
-            let indent = t.len() - content.len();
-            if content.is_empty() || content.starts_with('#') {
-                header.push('\n');
-                pos = b;
-                continue;
-            }
-            if !content.starts_with("- ") {
-                // The next top-level key ends the list; anything else is not ours.
-                if indent == 0 {
-                    break;
-                }
-                return None;
-            }
-            match item_indent {
-                None => item_indent = Some(indent),
-                Some(i) if i != indent => return None,
-                _ => {}
-            }
-            keys.clear();
-            parse_row(&content[2..], &mut keys, &mut rows)?;
-            rows.end_row(&keys);
-            header.push('\n');
-            pos = b;
+        if is_rows_key(t) {
+            rows_line = Some(line);
+            break;
         }
     }
-    seen_rows.then_some(FastRows { header, rows })
+    let (rows_start, region_start) = rows_line?;
+    let mut region_end = bytes.len();
+    for (a, b) in lines(region_start) {
+        let t = trimmed((a, b));
+        let content = t.trim_start_matches(' ');
+        if t.len() == content.len()
+            && !content.is_empty()
+            && !content.starts_with('#')
+            && !content.starts_with("- ")
+        {
+            region_end = a;
+            break;
+        }
+    }
+    for line in lines(region_end) {
+        let t = trimmed(line);
+        if is_marker(t) || is_rows_key(t) {
+            return None;
+        }
+    }
+    // Big lists are read in two halves, on two cores.
+    let region = &text[region_start..region_end];
+    let rows = if region.len() > 256 * 1024 {
+        let mid = region.len() / 2;
+        let cut =
+            memchr::memchr(b'\n', &region.as_bytes()[mid..]).map_or(region.len(), |i| mid + i + 1);
+        let (first, second) = region.split_at(cut);
+        let (a, b) = std::thread::scope(|s| {
+            let h = s.spawn(|| parse_items(second));
+            (parse_items(first), h.join().ok().flatten())
+        });
+        let (mut a, b) = (a?, b?);
+        if a.1.is_some() && b.1.is_some() && a.1 != b.1 {
+            return None; // items at different indentation: not a list we understand
+        }
+        a.0.append(b.0);
+        a.0
+    } else {
+        parse_items(region)?.0
+    };
+    let mut header = String::with_capacity(rows_start + 64 + (bytes.len() - region_end));
+    header.push_str(&text[..rows_start]);
+    header.push_str("rows: []\n");
+    header.extend(std::iter::repeat_n(
+        '\n',
+        memchr::memchr_iter(b'\n', region.as_bytes()).count(),
+    ));
+    header.push_str(&text[region_end..]);
+    Some(FastRows { header, rows })
+}
+
+/// Reads the items of a list region: each line blank, a comment, or `- { … }`, all at one
+/// indentation (returned with the rows).
+fn parse_items(region: &str) -> Option<(InlineRows, Option<usize>)> {
+    let mut rows = InlineRows::default();
+    let mut keys: Vec<Cow<'_, str>> = Vec::with_capacity(16);
+    let mut item_indent: Option<usize> = None;
+    for line in region.split_inclusive('\n') {
+        let t = line.trim_end_matches(['\n', ' ']);
+        let content = t.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let indent = t.len() - content.len();
+        if !content.starts_with("- ") {
+            return None;
+        }
+        match item_indent {
+            None => item_indent = Some(indent),
+            Some(i) if i != indent => return None,
+            _ => {}
+        }
+        keys.clear();
+        parse_row(&content[2..], &mut keys, &mut rows)?;
+        rows.end_row(&keys);
+    }
+    Some((rows, item_indent))
 }
 
 /// `{ key: value, key: value }` with an optional trailing comment.
@@ -374,5 +419,32 @@ mod tests {
         }
         let fast = split(&text).expect("all simple");
         assert_eq!(pairs(&fast.rows), slow(&text));
+    }
+
+    #[test]
+    fn big_lists_read_in_two_halves_agree_with_the_full_parser() {
+        let mut text = String::from("table: t\nmode: upsert\nrows:\n");
+        for i in 0..12_000 {
+            // Shapes change along the way, so merging must map them.
+            if i % 5000 == 4999 {
+                text.push_str(&format!("  - {{ id: {i}, extra: 'x{i}' }}\n"));
+            } else {
+                text.push_str(&format!(
+                    "  - {{ id: {i}, name: name {i}, n: {} }}\n",
+                    i as f64 / 4.0
+                ));
+            }
+        }
+        text.push_str("key: [id]\n");
+        assert!(text.len() > 256 * 1024);
+        let fast = split(&text).expect("fast path applies");
+        assert_eq!(pairs(&fast.rows), slow(&text));
+        assert_eq!(fast.header.lines().count(), text.lines().count());
+        // Items of the two halves at different indentation: not for the fast reader.
+        let cut = text.len() / 2;
+        let nl = cut + text[cut..].find('\n').unwrap() + 1;
+        let mut uneven = text[..nl].to_string();
+        uneven.push_str(&text[nl..].replace("\n  - {", "\n    - {"));
+        assert!(split(&uneven).is_none());
     }
 }

@@ -449,9 +449,20 @@ impl RowSource for InlineSource<'_> {
         if self.next >= self.end {
             return Ok(None);
         }
+        let width = self.rows.columns(self.next).len();
+        self.buf.resize(width, Value::Null);
         self.rows.row_into(self.next, &mut self.buf);
         self.next += 1;
         Ok(Some(&self.buf))
+    }
+
+    fn fill_row(&mut self, out: &mut [Value]) -> Result<bool> {
+        if self.next >= self.end {
+            return Ok(false);
+        }
+        self.rows.row_into(self.next, out);
+        self.next += 1;
+        Ok(true)
     }
 }
 
@@ -467,16 +478,10 @@ struct CsvSource<'a, R> {
     display: &'a str,
 }
 
-impl<R: std::io::BufRead> RowSource for CsvSource<'_, R> {
-    fn next_row(&mut self) -> Result<Option<&[Value]>> {
+impl<R: std::io::BufRead> CsvSource<'_, R> {
+    /// Checks a record just read into `row`.
+    fn check(&mut self, line: usize, fields: usize, row: &[Value]) -> Result<()> {
         let display = self.display;
-        let Some((line, fields)) = self
-            .reader
-            .read_into(&mut self.row)
-            .map_err(|e| Error::validation(format!("{display} line {}: {}", e.line, e.message)))?
-        else {
-            return Ok(None);
-        };
         self.row_no += 1;
         self.ring.set(self.row_no, line);
         if fields != self.width {
@@ -487,14 +492,40 @@ impl<R: std::io::BufRead> RowSource for CsvSource<'_, R> {
             .hint("every line needs one value per header column (an empty field is NULL; \"\" is an empty string)"));
         }
         for &k in &self.key_idx {
-            if self.row[k].is_null() {
+            if row[k].is_null() {
                 return Err(Error::validation(format!(
                     "{display} line {line}: the key column `{}` is empty",
                     self.header[k]
                 )));
             }
         }
-        Ok(Some(&self.row[..fields]))
+        Ok(())
+    }
+
+    fn read_error(&self, e: csv::CsvError) -> Error {
+        Error::validation(format!("{} line {}: {}", self.display, e.line, e.message))
+    }
+}
+
+impl<R: std::io::BufRead> RowSource for CsvSource<'_, R> {
+    fn next_row(&mut self) -> Result<Option<&[Value]>> {
+        let mut row = std::mem::take(&mut self.row);
+        let read = self.reader.read_into(&mut row);
+        let result = match read {
+            Err(e) => Err(self.read_error(e)),
+            Ok(None) => Ok(None),
+            Ok(Some((line, fields))) => self.check(line, fields, &row).map(|_| Some(fields)),
+        };
+        self.row = row;
+        Ok(result?.map(|fields| &self.row[..fields]))
+    }
+
+    fn fill_row(&mut self, out: &mut [Value]) -> Result<bool> {
+        match self.reader.read_into_slots(out) {
+            Err(e) => Err(self.read_error(e)),
+            Ok(None) => Ok(false),
+            Ok(Some((line, fields))) => self.check(line, fields, out).map(|_| true),
+        }
     }
 }
 

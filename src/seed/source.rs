@@ -236,22 +236,47 @@ impl InlineRows {
         Some(matches!(self.cells(row)[i], Cell::Null))
     }
 
-    /// Writes a row's values into `buf` (in its shape's order), reusing the strings there.
-    pub fn row_into(&self, row: usize, buf: &mut Vec<Value>) {
-        let cells = self.cells(row);
-        buf.truncate(cells.len());
-        for (i, c) in cells.iter().enumerate() {
-            if i == buf.len() {
-                buf.push(Value::Null);
-            }
-            match (*c, &mut buf[i]) {
+    /// Writes a row's values into `out` (in its shape's order), reusing the strings there.
+    pub fn row_into(&self, row: usize, out: &mut [Value]) {
+        for (c, slot) in self.cells(row).iter().zip(out.iter_mut()) {
+            match (*c, slot) {
                 (Cell::Text(a, n), Value::Text(s)) => {
                     s.clear();
                     s.push_str(&self.text[a..a + n]);
                 }
+                (Cell::Int(i), slot) => *slot = Value::Int(i),
                 (c, slot) => *slot = self.value_of(c),
             }
         }
+    }
+
+    /// Adds the rows of `other` after these.
+    pub fn append(&mut self, other: InlineRows) {
+        let text_base = self.text.len();
+        let cell_base = self.cells.len();
+        self.text.push_str(&other.text);
+        self.cells.extend(other.cells.iter().map(|c| match *c {
+            Cell::Text(a, n) => Cell::Text(a + text_base, n),
+            c => c,
+        }));
+        let map: Vec<usize> = other
+            .shapes
+            .iter()
+            .map(|shape| match self.shapes.iter().position(|s| s == shape) {
+                Some(i) => i,
+                None => {
+                    self.shapes.push(shape.clone());
+                    self.shapes.len() - 1
+                }
+            })
+            .collect();
+        self.rows.extend(
+            other
+                .rows
+                .iter()
+                .map(|(shape, start)| (map[*shape], start + cell_base)),
+        );
+        self.pending = self.cells.len();
     }
 
     /// Every row as column: value pairs.
