@@ -9,7 +9,7 @@
 //! set (`scripts/bench.sh` starts a throwaway MariaDB and sets it) the MariaDB part too.
 //!
 //! Knobs (environment):
-//!   FURROW_BENCH_RUNS       runs per measurement, median reported (default 5)
+//!   FURROW_BENCH_RUNS       runs per measurement, median reported (default 9)
 //!   FURROW_BENCH_NOOP_RUNS  runs per no-op measurement (default 20)
 //!   FURROW_BENCH_BIG_RUNS   runs of the 1,000,000-row seed (default 1)
 //!   FURROW_BENCH_ROWS       rows of the seed workloads (default 100000)
@@ -17,6 +17,8 @@
 //!   FURROW_BENCH_MYSQL_BATCH rows per INSERT of the raw MariaDB loop (default 1000)
 //!   FURROW_BENCH_ONLY       comma list of parts: noop,migrate,seed,yaml,memory (default all)
 //!   FURROW_BIN              the binary to measure (default: the one cargo built)
+//!   FURROW_BENCH_DBMATE     a dbmate binary: its no-op runs are measured beside furrow's
+//!                           (scripts/bench.sh installs one from npm when npm is there)
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -36,6 +38,8 @@ struct Settings {
     bin: PathBuf,
     runs: usize,
     noop_runs: usize,
+    /// dbmate, to compare the no-op runs with (FURROW_BENCH_DBMATE, or `dbmate` on PATH).
+    dbmate: Option<PathBuf>,
     big_runs: usize,
     rows: usize,
     big_rows: usize,
@@ -69,8 +73,19 @@ impl Settings {
             .map(|url| MysqlTarget::new(&url));
         Settings {
             bin,
-            runs: env_usize("FURROW_BENCH_RUNS", 5).max(1),
+            runs: env_usize("FURROW_BENCH_RUNS", 9).max(1),
             noop_runs: env_usize("FURROW_BENCH_NOOP_RUNS", 20).max(1),
+            dbmate: std::env::var_os("FURROW_BENCH_DBMATE")
+                .map(PathBuf::from)
+                .filter(|p| p.is_file())
+                .or_else(|| {
+                    Command::new("dbmate")
+                        .arg("--version")
+                        .output()
+                        .ok()
+                        .filter(|o| o.status.success())
+                        .map(|_| PathBuf::from("dbmate"))
+                }),
             big_runs: env_usize("FURROW_BENCH_BIG_RUNS", 1).max(1),
             rows: env_usize("FURROW_BENCH_ROWS", 100_000).max(1),
             big_rows: env_usize("FURROW_BENCH_BIG_ROWS", 1_000_000).max(1),
@@ -590,10 +605,27 @@ fn bench_noop(s: &Settings, root: &Path, rep: &mut Report) {
             } else {
                 "—".to_string()
             };
+            // The peer to beat, on the same files, when it is installed.
+            let peer = match (&s.dbmate, n) {
+                (Some(dbmate), 1_000) => {
+                    let dbm = dbmate_noop(s, dbmate, root, &migrations, cmd);
+                    format!(
+                        "{} (dbmate {}; furrow {:.1}× faster)",
+                        ms(dbm),
+                        if cmd == "migrate:latest" {
+                            "up"
+                        } else {
+                            "status"
+                        },
+                        dbm.as_secs_f64() / st.median.as_secs_f64()
+                    )
+                }
+                _ => "—".into(),
+            };
             rep.add(
                 format!("no-op `{cmd}`, {} files, SQLite", thousands(n)),
                 format!("{} per run", ms(st.median)),
-                "—".into(),
+                peer,
                 verdict,
                 mib(st.rss_kib),
             );
@@ -621,6 +653,61 @@ fn bench_noop(s: &Settings, root: &Path, rep: &mut Report) {
             "".into(),
         );
     }
+}
+
+/// dbmate's no-op `up` (for migrate:latest) or `status` on the same migration files, its
+/// database brought up to date once first: median wall time.
+fn dbmate_noop(s: &Settings, dbmate: &Path, root: &Path, migrations: &Path, cmd: &str) -> Duration {
+    let dir = root.join("dbmate_noop");
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("dbmate.sqlite3");
+    let run = |args: &[&str]| {
+        let mut c = Command::new(dbmate);
+        c.arg("--migrations-dir")
+            .arg(migrations)
+            .arg("--no-dump-schema")
+            .args(args)
+            .env("DATABASE_URL", format!("sqlite:{}", db.display()))
+            .current_dir(&dir);
+        run_child(c, None, &dir)
+    };
+    if !db.exists() {
+        // Applied on tmpfs when there is one, as for furrow: 1,000 commits are slow on disk.
+        let shm = Path::new("/dev/shm");
+        if shm.is_dir() {
+            let t = tempfile::Builder::new()
+                .prefix("dbmate-bench.")
+                .tempdir_in(shm)
+                .unwrap();
+            let staged = t.path().join("dbmate.sqlite3");
+            let mut c = Command::new(dbmate);
+            c.arg("--migrations-dir")
+                .arg(migrations)
+                .arg("--no-dump-schema")
+                .arg("up")
+                .env("DATABASE_URL", format!("sqlite:{}", staged.display()))
+                .current_dir(t.path());
+            run_child(c, None, t.path());
+            std::fs::copy(&staged, &db).unwrap();
+        } else {
+            run(&["up"]);
+        }
+    }
+    let args: &[&str] = if cmd == "migrate:latest" {
+        &["up"]
+    } else {
+        &["status"]
+    };
+    run(args); // warm-up
+    let samples: Vec<Sample> = (0..s.noop_runs).map(|_| run(args)).collect();
+    let st = stats(&samples);
+    progress(&format!(
+        "dbmate {} (1,000 files): {} ({})",
+        args[0],
+        ms(st.median),
+        spread(&st)
+    ));
+    st.median
 }
 
 /// Applies every migration of `project` once (not measured). Each SQLite commit costs

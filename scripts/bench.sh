@@ -25,6 +25,18 @@ fi
 echo "== building the release binary and the benchmark"
 cargo bench --locked --bench furrow --no-run
 
+# dbmate, the peer the no-op target is set against, from the npm registry (optional).
+if [ -z "${FURROW_BENCH_DBMATE:-}" ] && command -v npm >/dev/null 2>&1; then
+  tools="target/bench-tools"
+  mkdir -p "$tools"
+  if npm install --silent --no-audit --no-fund --prefix "$tools" @dbmate/linux-x64@2 >/dev/null 2>&1 \
+     && [ -x "$tools/node_modules/@dbmate/linux-x64/bin/dbmate" ]; then
+    export FURROW_BENCH_DBMATE="$PWD/$tools/node_modules/@dbmate/linux-x64/bin/dbmate"
+  else
+    echo "== dbmate could not be installed from npm: the no-op runs are measured without it"
+  fi
+fi
+
 trap mariadb_stop EXIT INT TERM
 mariadb_start
 
