@@ -137,6 +137,13 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// "file: line N is not valid UTF-8 text", for bytes that failed to decode.
+pub fn utf8_error(display: &str, bytes: &[u8], valid_up_to: usize) -> Error {
+    let line = bytes[..valid_up_to].iter().filter(|b| **b == b'\n').count() + 1;
+    Error::validation(format!("{display}: line {line} is not valid UTF-8 text"))
+        .hint("save the file as UTF-8")
+}
+
 /// An I/O error on a path, worded for people.
 pub fn io_error(action: &str, path: &std::path::Path, e: &std::io::Error) -> Error {
     let why = match e.kind() {

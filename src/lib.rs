@@ -35,6 +35,19 @@ pub struct Ctx<'a> {
     pub out: &'a Output,
 }
 
+impl Ctx<'_> {
+    /// A report that starts, as Knex's output does, with the environment in use.
+    pub fn report(&self, command: &str) -> Report {
+        let mut r = Report::new(command);
+        r.line(
+            Style::Dim,
+            format!("Using environment: {}", self.config.env),
+        );
+        r.set("environment", self.config.env.clone());
+        r
+    }
+}
+
 /// Runs the command line; returns the process exit code.
 pub fn run(args: Vec<OsString>) -> i32 {
     interrupt::install();

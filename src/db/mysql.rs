@@ -416,6 +416,28 @@ impl MysqlDriver {
         }))
     }
 
+    /// Tries GET_LOCK once; when it is ours, records who holds it.
+    fn get_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<bool> {
+        let got = self.query("SELECT GET_LOCK(?, 0)", &[Value::Text(spec.name.clone())])?;
+        if !matches!(got.first().and_then(|r| r.first()), Some(Value::Int(1))) {
+            return Ok(false);
+        }
+        let sql = format!(
+            "REPLACE INTO {} (id, owner, host, pid, acquired_at) VALUES (1, ?, ?, ?, ?)",
+            Dialect::Mysql.quote_ident(&spec.table)
+        );
+        self.execute(
+            &sql,
+            &[
+                Value::Text(self.lock_owner(me)),
+                Value::Text(me.host.clone()),
+                Value::Int(me.pid),
+                Value::Text(me.since.clone()),
+            ],
+        )?;
+        Ok(true)
+    }
+
     /// The owner written to the lock table: the process, and the connection holding GET_LOCK.
     fn lock_owner(&self, me: &Holder) -> String {
         format!("{}#conn={}", me.owner, self.conn.connection_id())
@@ -531,22 +553,7 @@ impl Driver for MysqlDriver {
 
     fn try_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>> {
         // GET_LOCK belongs to this connection: the server frees it when the runner dies.
-        let got = self.query("SELECT GET_LOCK(?, 0)", &[Value::Text(spec.name.clone())])?;
-        let acquired = matches!(got.first().and_then(|r| r.first()), Some(Value::Int(1)));
-        if acquired {
-            let sql = format!(
-                "REPLACE INTO {} (id, owner, host, pid, acquired_at) VALUES (1, ?, ?, ?, ?)",
-                Dialect::Mysql.quote_ident(&spec.table)
-            );
-            self.execute(
-                &sql,
-                &[
-                    Value::Text(self.lock_owner(me)),
-                    Value::Text(me.host.clone()),
-                    Value::Int(me.pid),
-                    Value::Text(me.since.clone()),
-                ],
-            )?;
+        if self.get_lock(spec, me)? {
             return Ok(None);
         }
         let conn_id = self.lock_user(spec)?;
@@ -558,22 +565,7 @@ impl Driver for MysqlDriver {
         if let (Some(id), Some(h)) = (conn_id, &row) {
             if h.owner.ends_with(&format!("#conn={id}")) && !crate::process::holder_alive(h) {
                 let _ = self.conn.query_drop(format!("KILL {id}"));
-                let again =
-                    self.query("SELECT GET_LOCK(?, 0)", &[Value::Text(spec.name.clone())])?;
-                if matches!(again.first().and_then(|r| r.first()), Some(Value::Int(1))) {
-                    let sql = format!(
-                        "REPLACE INTO {} (id, owner, host, pid, acquired_at) VALUES (1, ?, ?, ?, ?)",
-                        Dialect::Mysql.quote_ident(&spec.table)
-                    );
-                    self.execute(
-                        &sql,
-                        &[
-                            Value::Text(self.lock_owner(me)),
-                            Value::Text(me.host.clone()),
-                            Value::Int(me.pid),
-                            Value::Text(me.since.clone()),
-                        ],
-                    )?;
+                if self.get_lock(spec, me)? {
                     return Ok(None);
                 }
             }

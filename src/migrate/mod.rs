@@ -67,13 +67,6 @@ fn locked<T>(
     })
 }
 
-fn header(ctx: &Ctx, command: &str) -> Report {
-    let mut r = Report::new(command);
-    r.line(Style::Dim, format!("Using environment: {}", ctx.config.env));
-    r.set("environment", ctx.config.env.clone());
-    r
-}
-
 fn done_json(done: &[Done]) -> serde_json::Value {
     json!(done
         .iter()
@@ -205,7 +198,7 @@ fn dry_run_report(
     dialect: db::Dialect,
     dir: &str,
 ) -> Report {
-    let mut r = header(ctx, command);
+    let mut r = ctx.report(command);
     r.set("dry_run", true);
     r.line(Style::Success, title);
     let mut items = Vec::new();
@@ -280,7 +273,7 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
         warn_history(ctx, &p.modified, &p.missing);
         let jobs = latest_jobs(&files, &p, &*d, ctx.config)?;
         if jobs.is_empty() {
-            let mut r = header(ctx, "migrate:latest");
+            let mut r = ctx.report("migrate:latest");
             r.line(Style::Success, "Already up to date")
                 .set("dry_run", true)
                 .set("migrations", json!([]));
@@ -303,7 +296,7 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
         let p = plan::latest(&files, &rows, &pol)?;
         if p.resume.is_none() && p.pending.is_empty() {
             warn_history(ctx, &p.modified, &p.missing);
-            let mut r = header(ctx, "migrate:latest");
+            let mut r = ctx.report("migrate:latest");
             r.line(Style::Success, "Already up to date")
                 .set("batch", serde_json::Value::Null)
                 .set("migrations", json!([]));
@@ -314,7 +307,7 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
         let jobs = latest_jobs(&files, &p, &*d, ctx.config)?;
-        let mut r = header(ctx, "migrate:latest");
+        let mut r = ctx.report("migrate:latest");
         if jobs.is_empty() {
             r.line(Style::Success, "Already up to date")
                 .set("batch", serde_json::Value::Null)
@@ -375,7 +368,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
         let rows = read_rows_if_any(&mut *d, &table)?;
         let reverts = plan::rollback(&files, &rows, all, &pol)?;
         if reverts.is_empty() {
-            let mut r = header(ctx, "migrate:rollback");
+            let mut r = ctx.report("migrate:rollback");
             r.line(Style::Success, "Already at the base migration")
                 .set("dry_run", true)
                 .set("migrations", json!([]));
@@ -394,7 +387,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
     }
     locked(ctx, |d, rows| {
         let reverts = plan::rollback(&files, &rows, all, &pol)?;
-        let mut r = header(ctx, "migrate:rollback");
+        let mut r = ctx.report("migrate:rollback");
         if reverts.is_empty() {
             r.line(Style::Success, "Already at the base migration")
                 .set("migrations", json!([]));
@@ -422,7 +415,7 @@ pub fn up(ctx: &Ctx, name: Option<&str>, opts: RunOpts) -> Result<Report> {
     locked(ctx, |d, rows| {
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
-        let mut r = header(ctx, "migrate:up");
+        let mut r = ctx.report("migrate:up");
         // A fixed partial migration is finished first, whatever was asked.
         let jobs = if p.resume.is_some() && name.is_none() {
             let mut jobs = latest_jobs(&files, &p, &*d, ctx.config)?;
@@ -459,7 +452,7 @@ pub fn down(ctx: &Ctx, name: Option<&str>) -> Result<Report> {
     let files = source::list(ctx.config, ctx.out)?;
     let table = ctx.config.migrations.table_name.clone();
     locked(ctx, |d, rows| {
-        let mut r = header(ctx, "migrate:down");
+        let mut r = ctx.report("migrate:down");
         let Some(revert) = plan::down(&files, &rows, name)? else {
             r.line(Style::Success, "Already at the base migration")
                 .set("migrations", json!([]));
@@ -521,7 +514,7 @@ fn read_state(ctx: &Ctx) -> Result<(Vec<MigrationFile>, Vec<AppliedRow>)> {
 pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
     let (files, rows) = read_state(ctx)?;
     let items = plan::status(&files, &rows);
-    let mut r = header(ctx, "migrate:status");
+    let mut r = ctx.report("migrate:status");
     let mut json_items = Vec::new();
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     for it in &items {
@@ -601,7 +594,7 @@ pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
 
 pub fn list(ctx: &Ctx) -> Result<Report> {
     let (files, rows) = read_state(ctx)?;
-    let mut r = header(ctx, "migrate:list");
+    let mut r = ctx.report("migrate:list");
     let applied: std::collections::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     let mut completed: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     completed.sort_unstable();
@@ -640,7 +633,7 @@ pub fn current_version(ctx: &Ctx) -> Result<Report> {
         })
         .max()
         .map(str::to_string);
-    let mut r = header(ctx, "migrate:currentVersion");
+    let mut r = ctx.report("migrate:currentVersion");
     r.line(
         Style::Success,
         format!("Current Version: {}", version.as_deref().unwrap_or("none")),
@@ -654,7 +647,7 @@ pub fn unlock(ctx: &Ctx) -> Result<Report> {
     let table = &ctx.config.migrations.table_name;
     track::ensure_migration_tables(&mut *d, table)?;
     let held = d.force_unlock(&lock(ctx)).map_err(|e| e.into_error())?;
-    let mut r = header(ctx, "migrate:unlock");
+    let mut r = ctx.report("migrate:unlock");
     match &held {
         Some(h) => {
             r.line(

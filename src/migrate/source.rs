@@ -319,18 +319,8 @@ pub fn parse(
     dialect: Dialect,
     config: &Config,
 ) -> Result<Option<Section>> {
-    let text = std::str::from_utf8(&file.content).map_err(|e| {
-        let line = file.content[..e.valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1;
-        Error::validation(format!(
-            "{}: line {line} is not valid UTF-8 text",
-            file.display
-        ))
-        .hint("save the file as UTF-8")
-    })?;
+    let text = std::str::from_utf8(&file.content)
+        .map_err(|e| crate::error::utf8_error(&file.display, &file.content, e.valid_up_to()))?;
     if text.trim().is_empty() {
         return Err(Error::validation(format!("{}: the file is empty", file.display)).hint(
             match file.format {

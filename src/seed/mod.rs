@@ -44,13 +44,6 @@ fn lock(config: &Config) -> db::LockSpec {
     )
 }
 
-fn header(ctx: &Ctx, command: &str) -> Report {
-    let mut r = Report::new(command);
-    r.line(Style::Dim, format!("Using environment: {}", ctx.config.env));
-    r.set("environment", ctx.config.env.clone());
-    r
-}
-
 /// Finds the seeds a person named with --specific / seed:undo NAME: the relative path,
 /// with or without extension, or the file name, with or without extension.
 pub fn resolve<'a>(query: &str, files: &'a [SeedFile]) -> Result<&'a SeedFile> {
@@ -245,6 +238,27 @@ fn plan(d: &mut dyn Driver, seed: ParsedSeed, ctx: &Ctx, force: bool) -> Result<
 fn open_csv(path: &std::path::Path) -> Result<csv::CsvReader<BufReader<std::fs::File>>> {
     let f = std::fs::File::open(path).map_err(|e| io_error("open", path, &e))?;
     Ok(csv::CsvReader::new(BufReader::with_capacity(256 * 1024, f)))
+}
+
+/// A CSV reader past its header, and the header's column names.
+fn open_csv_with_header(
+    path: &std::path::Path,
+    display: &str,
+) -> Result<(csv::CsvReader<BufReader<std::fs::File>>, Vec<String>)> {
+    let mut reader = open_csv(path)?;
+    match reader.next_record() {
+        Ok(Some((_, h))) => Ok((
+            reader,
+            h.into_iter()
+                .map(|c| c.unwrap_or_default().trim().to_string())
+                .collect(),
+        )),
+        Ok(None) => Err(Error::validation(format!("{display}: the file is empty"))),
+        Err(e) => Err(Error::validation(format!(
+            "{display} line {}: {}",
+            e.line, e.message
+        ))),
+    }
 }
 
 fn csv_header(path: &std::path::Path, display: &str, seed: &SeedFile) -> Result<Vec<String>> {
@@ -616,18 +630,7 @@ fn run_block(
             progress.finish();
         }
         Rows::Csv { path, display } => {
-            let mut reader = open_csv(path)?;
-            let header: Vec<String> = match reader.next_record() {
-                Ok(Some((_, h))) => h
-                    .into_iter()
-                    .map(|c| c.unwrap_or_default().trim().to_string())
-                    .collect(),
-                _ => {
-                    return Err(Error::validation(format!(
-                        "{display}: cannot read its header"
-                    )))
-                }
-            };
+            let (reader, header) = open_csv_with_header(path, display)?;
             let key_idx: Vec<usize> = if mode.uses_key() {
                 pb.key
                     .iter()
@@ -711,7 +714,7 @@ fn select<'a>(files: &'a [SeedFile], opts: &RunOpts) -> Result<Vec<&'a SeedFile>
 pub fn run(ctx: &Ctx, opts: &RunOpts) -> Result<Report> {
     let files = source::list(ctx.config, ctx.out)?;
     let chosen = select(&files, opts)?;
-    let mut r = header(ctx, "seed:run");
+    let mut r = ctx.report("seed:run");
     if files.is_empty() {
         r.line(Style::Success, "No seed files exist")
             .set("seeds", json!([]));
@@ -967,7 +970,7 @@ pub fn status(ctx: &Ctx) -> Result<Report> {
     track::ensure_seed_tables(&mut *d, table)?;
     let rows = track::read_seeds(&mut *d, table)?;
     let dialect = d.dialect();
-    let mut r = header(ctx, "seed:status");
+    let mut r = ctx.report("seed:status");
     let mut items = Vec::new();
     let mut names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     for row in &rows {
@@ -1039,7 +1042,7 @@ pub fn undo(ctx: &Ctx, name: Option<&str>, all: bool) -> Result<Report> {
     track::ensure_seed_tables(&mut *d, &table)?;
     track::with_lock(&mut *d, &lock(ctx.config), ctx.out, |d| {
         let rows = track::read_seeds(d, &table)?;
-        let mut r = header(ctx, "seed:undo");
+        let mut r = ctx.report("seed:undo");
         // Which seeds: the named one, all tracked ones (newest name first), or the last run.
         let targets: Vec<&SeedFile> = if let Some(n) = name {
             let f = resolve(n, &files)?;
@@ -1187,18 +1190,7 @@ fn undo_one(d: &mut dyn Driver, p: &Planned, ctx: &Ctx) -> Result<u64> {
                         }
                     }
                     Rows::Csv { path, display } => {
-                        let mut reader = open_csv(path)?;
-                        let header: Vec<String> = match reader.next_record() {
-                            Ok(Some((_, h))) => h
-                                .into_iter()
-                                .map(|c| c.unwrap_or_default().trim().to_string())
-                                .collect(),
-                            _ => {
-                                return Err(Error::validation(format!(
-                                    "{display}: cannot read its header"
-                                )))
-                            }
-                        };
+                        let (mut reader, header) = open_csv_with_header(path, display)?;
                         let idx: Vec<usize> = pb
                             .key
                             .iter()
@@ -1241,7 +1233,7 @@ pub fn unlock(ctx: &Ctx) -> Result<Report> {
     let held = d
         .force_unlock(&lock(ctx.config))
         .map_err(|e| e.into_error())?;
-    let mut r = header(ctx, "seed:unlock");
+    let mut r = ctx.report("seed:unlock");
     match &held {
         Some(h) => r.line(
             Style::Success,

@@ -386,16 +386,7 @@ const BLOCK_KEYS: [&str; 7] = [
 pub fn parse(file: &SeedFile, dialect: Dialect) -> Result<ParsedSeed> {
     let bytes = std::fs::read(&file.path).map_err(|e| io_error("read", &file.path, &e))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        let line = e.as_bytes()[..e.utf8_error().valid_up_to()]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1;
-        Error::validation(format!(
-            "{}: line {line} is not valid UTF-8 text",
-            file.display
-        ))
-        .hint("save the file as UTF-8")
+        crate::error::utf8_error(&file.display, e.as_bytes(), e.utf8_error().valid_up_to())
     })?;
     let body = match file.format {
         SeedFormat::Sql => parse_sql(file, &text, dialect)?,
