@@ -457,6 +457,11 @@ pub fn record_migration(d: &mut dyn Driver, table: &str, r: &MigrationRecord<'_>
 }
 
 pub fn delete_migration(d: &mut dyn Driver, table: &str, name: &str) -> Result<()> {
+    delete_row(d, table, name).map_err(|e| e.context(format!("cannot remove the row of `{name}`")))
+}
+
+/// Deletes a tracking row by name.
+fn delete_row(d: &mut dyn Driver, table: &str, name: &str) -> Result<()> {
     let dialect = d.dialect();
     let sql = format!(
         "DELETE FROM {} WHERE {} = ?",
@@ -465,10 +470,7 @@ pub fn delete_migration(d: &mut dyn Driver, table: &str, name: &str) -> Result<(
     );
     d.execute(&sql, &[Value::Text(name.to_string())])
         .map(|_| ())
-        .map_err(|e| {
-            e.into_error()
-                .context(format!("cannot remove the row of `{name}`"))
-        })
+        .map_err(|e| e.into_error())
 }
 
 /// Notes a failed rollback on an applied migration's row (its state stays `applied`).
@@ -603,15 +605,7 @@ pub fn record_seed(
 }
 
 pub fn delete_seed(d: &mut dyn Driver, table: &str, name: &str) -> Result<()> {
-    let dialect = d.dialect();
-    let sql = format!(
-        "DELETE FROM {} WHERE {} = ?",
-        dialect.quote_ident(table),
-        dialect.quote_ident("name")
-    );
-    d.execute(&sql, &[Value::Text(name.to_string())])
-        .map(|_| ())
-        .map_err(|e| e.into_error())
+    delete_row(d, table, name)
 }
 
 #[cfg(test)]

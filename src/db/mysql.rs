@@ -66,6 +66,28 @@ fn from_mysql(v: mysql::Value) -> Value {
     }
 }
 
+/// Reads every result set of a statement (an error in any of them is the statement's error);
+/// returns the rows affected.
+fn drain<P: mysql::prelude::Protocol>(
+    mut result: mysql::QueryResult<'_, '_, '_, P>,
+    rows: &mut Vec<Vec<Value>>,
+) -> DbResult<u64> {
+    let mut affected = 0;
+    while let Some(set) = result.iter() {
+        affected += set.affected_rows();
+        for row in set {
+            rows.push(
+                row.map_err(db_err)?
+                    .unwrap()
+                    .into_iter()
+                    .map(from_mysql)
+                    .collect(),
+            );
+        }
+    }
+    Ok(affected)
+}
+
 /// Rows encoded for one multi-row INSERT.
 struct Batch {
     values: Vec<mysql::Value>,
@@ -357,37 +379,15 @@ impl MysqlDriver {
     /// Runs a statement and drains every result set, so no error goes unseen.
     fn run(&mut self, sql: &str, values: &[Value]) -> DbResult<(u64, Vec<Vec<Value>>)> {
         let mut rows = Vec::new();
-        let mut affected = 0;
-        if values.is_empty() {
+        let affected = if values.is_empty() {
             // The text protocol: some statements (CREATE TRIGGER, procedures …) cannot be prepared.
-            let mut result = self.conn.query_iter(sql).map_err(db_err)?;
-            while let Some(set) = result.iter() {
-                affected += set.affected_rows();
-                for row in set {
-                    rows.push(
-                        row.map_err(db_err)?
-                            .unwrap()
-                            .into_iter()
-                            .map(from_mysql)
-                            .collect(),
-                    );
-                }
-            }
+            drain(self.conn.query_iter(sql).map_err(db_err)?, &mut rows)?
         } else {
-            let mut result = self.conn.exec_iter(sql, params(values)).map_err(db_err)?;
-            while let Some(set) = result.iter() {
-                affected += set.affected_rows();
-                for row in set {
-                    rows.push(
-                        row.map_err(db_err)?
-                            .unwrap()
-                            .into_iter()
-                            .map(from_mysql)
-                            .collect(),
-                    );
-                }
-            }
-        }
+            drain(
+                self.conn.exec_iter(sql, params(values)).map_err(db_err)?,
+                &mut rows,
+            )?
+        };
         Ok((affected, rows))
     }
 
