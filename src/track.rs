@@ -306,6 +306,27 @@ fn int(v: &Value) -> Option<i64> {
     }
 }
 
+/// Every row of a tracking table: these columns, in this order.
+fn select_all(
+    d: &mut dyn Driver,
+    table: &str,
+    columns: &[&str],
+    order_by: &str,
+) -> Result<Vec<Vec<Value>>> {
+    let dialect = d.dialect();
+    let cols: Vec<String> = columns.iter().map(|c| dialect.quote_ident(c)).collect();
+    let sql = format!(
+        "SELECT {} FROM {} ORDER BY {}",
+        cols.join(", "),
+        dialect.quote_ident(table),
+        dialect.quote_ident(order_by)
+    );
+    d.query(&sql, &[]).map_err(|e| {
+        e.into_error()
+            .context(format!("cannot read the tracking table `{table}`"))
+    })
+}
+
 /// Knex on SQLite stores migration_time as milliseconds since the epoch: show it as a date.
 fn time_text(v: &Value) -> String {
     match v {
@@ -317,26 +338,23 @@ fn time_text(v: &Value) -> String {
 }
 
 pub fn read_migrations(d: &mut dyn Driver, table: &str) -> Result<Vec<AppliedRow>> {
-    let q = |c: &str| d.dialect().quote_ident(c);
-    let sql = format!(
-        "SELECT {}, {}, {}, {}, {}, {}, {}, {}, {}, {} FROM {} ORDER BY {}",
-        q("id"),
-        q("name"),
-        q("batch"),
-        q("migration_time"),
-        q("checksum"),
-        q("duration_ms"),
-        q("state"),
-        q("statements_applied"),
-        q("error"),
-        q("statement_checksums"),
-        q(table),
-        q("id")
-    );
-    let rows = d.query(&sql, &[]).map_err(|e| {
-        e.into_error()
-            .context(format!("cannot read the tracking table `{table}`"))
-    })?;
+    let rows = select_all(
+        d,
+        table,
+        &[
+            "id",
+            "name",
+            "batch",
+            "migration_time",
+            "checksum",
+            "duration_ms",
+            "state",
+            "statements_applied",
+            "error",
+            "statement_checksums",
+        ],
+        "id",
+    )?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -506,23 +524,20 @@ pub struct SeedRow {
 }
 
 pub fn read_seeds(d: &mut dyn Driver, table: &str) -> Result<Vec<SeedRow>> {
-    let q = |c: &str| d.dialect().quote_ident(c);
-    let sql = format!(
-        "SELECT {}, {}, {}, {}, {}, {}, {} FROM {} ORDER BY {}",
-        q("name"),
-        q("checksum"),
-        q("run_count"),
-        q("first_run_at"),
-        q("last_run_at"),
-        q("last_rows"),
-        q("last_duration_ms"),
-        q(table),
-        q("name")
-    );
-    let rows = d.query(&sql, &[]).map_err(|e| {
-        e.into_error()
-            .context(format!("cannot read the tracking table `{table}`"))
-    })?;
+    let rows = select_all(
+        d,
+        table,
+        &[
+            "name",
+            "checksum",
+            "run_count",
+            "first_run_at",
+            "last_run_at",
+            "last_rows",
+            "last_duration_ms",
+        ],
+        "name",
+    )?;
     Ok(rows
         .iter()
         .map(|r| SeedRow {

@@ -107,6 +107,77 @@ pub fn assign(slot: &mut Value, v: &Value) {
     }
 }
 
+/// Takes a chunk of rows: their values (row after row), how many rows, the first's number.
+pub type ChunkSink<'a> = dyn FnMut(&[Value], usize, u64) -> Result<(), LoadError> + 'a;
+
+/// Reads rows on a second thread, in chunks of up to `chunk_rows` rows filled into reused
+/// buffers (`width` values a row, no allocation per row once they have grown), while this
+/// thread hands each chunk to `consume` with its row count and the 1-based number of its
+/// first row. Returns the number of rows read.
+pub fn pipelined(
+    src: &mut (dyn RowSource + Send),
+    width: usize,
+    chunk_rows: usize,
+    consume: &mut ChunkSink<'_>,
+) -> Result<u64, LoadError> {
+    let width = width.max(1);
+    let chunk_rows = chunk_rows.max(1);
+    std::thread::scope(|scope| {
+        type Filled = Result<(Vec<Value>, usize, u64), LoadError>;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Filled>(2);
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<Value>>();
+        scope.spawn(move || {
+            let mut read = 0u64;
+            loop {
+                let mut buf = back_rx.try_recv().unwrap_or_default();
+                if buf.len() < chunk_rows * width {
+                    buf.resize(chunk_rows * width, Value::Null);
+                }
+                let first = read + 1;
+                let mut rows = 0usize;
+                let mut done = false;
+                while rows < chunk_rows {
+                    match src.fill_row(&mut buf[rows * width..(rows + 1) * width]) {
+                        Ok(true) => {
+                            rows += 1;
+                            read += 1;
+                        }
+                        Ok(false) => {
+                            done = true;
+                            break;
+                        }
+                        Err(error) => {
+                            let _ = tx.send(Err(LoadError {
+                                error,
+                                rows: (read + 1, read + 1),
+                            }));
+                            return;
+                        }
+                    }
+                }
+                if rows > 0 && tx.send(Ok((buf, rows, first))).is_err() {
+                    return; // the loader stopped
+                }
+                if done {
+                    return;
+                }
+            }
+        });
+        let mut total = 0u64;
+        for chunk in rx {
+            let (buf, rows, first) = chunk?;
+            consume(&buf[..rows * width], rows, first)?;
+            total = first + rows as u64 - 1;
+            crate::interrupt::check().map_err(|e| LoadError {
+                error: e,
+                rows: (total, total),
+            })?;
+            let _ = back_tx.send(buf);
+        }
+        Ok(total)
+    })
+}
+
 /// A statement that failed while loading: which rows it held (1-based, within this load).
 #[derive(Debug)]
 pub struct LoadError {

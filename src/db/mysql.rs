@@ -88,14 +88,6 @@ fn drain<P: mysql::prelude::Protocol>(
     Ok(affected)
 }
 
-/// Rows encoded for one multi-row INSERT.
-struct Batch {
-    values: Vec<mysql::Value>,
-    rows: usize,
-    /// The 1-based number of its first row in the load.
-    first: u64,
-}
-
 /// What one multi-row INSERT did, from the rows sent, the rows affected and the
 /// "Duplicates" of the server's info (multi-row statements only).
 fn batch_stats(mode: SeedMode, rows: u64, affected: u64, dups: Option<u64>) -> LoadStats {
@@ -670,84 +662,39 @@ impl Driver for MysqlDriver {
                 .collect()
         };
         let integer = &integer;
-        // A second thread reads and encodes the next batch while the server runs this one.
-        std::thread::scope(|scope| -> Result<(), LoadError> {
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch, LoadError>>(2);
-            scope.spawn(move || {
-                let mut n = 0u64;
-                loop {
-                    let mut values: Vec<mysql::Value> = Vec::with_capacity(max_rows * ncols);
-                    let (mut rows, mut bytes) = (0usize, 0usize);
-                    let first = n + 1;
-                    let mut done = false;
-                    while rows < max_rows && bytes < budget {
-                        match src.next_row() {
-                            Ok(Some(row)) => {
-                                n += 1;
-                                rows += 1;
-                                for (i, v) in row.iter().enumerate() {
-                                    bytes += match v {
-                                        Value::Text(s) => s.len() + 9,
-                                        Value::Bytes(b) => b.len() + 9,
-                                        _ => 9,
-                                    };
-                                    values.push(match v {
-                                        Value::Text(t) if integer[i] => canonical_int(t)
-                                            .map(mysql::Value::Int)
-                                            .unwrap_or_else(|| to_mysql(v)),
-                                        _ => to_mysql(v),
-                                    });
-                                }
-                            }
-                            Ok(None) => {
-                                done = true;
-                                break;
-                            }
-                            Err(error) => {
-                                let _ = tx.send(Err(LoadError {
-                                    error,
-                                    rows: (n + 1, n + 1),
-                                }));
-                                return;
-                            }
-                        }
-                    }
-                    if rows > 0
-                        && tx
-                            .send(Ok(Batch {
-                                values,
-                                rows,
-                                first,
-                            }))
-                            .is_err()
-                    {
-                        return; // the loader stopped
-                    }
-                    if done {
-                        return;
-                    }
+        // A second thread reads the next rows while the server runs this batch.
+        load::pipelined(src, ncols, max_rows, &mut |chunk, rows, first| {
+            let mut values: Vec<mysql::Value> = Vec::with_capacity(rows * ncols);
+            let (mut in_batch, mut bytes, mut batch_first) = (0usize, 0usize, first);
+            for (r, row) in chunk.chunks(ncols).enumerate() {
+                for (i, v) in row.iter().enumerate() {
+                    bytes += match v {
+                        Value::Text(s) => s.len() + 9,
+                        Value::Bytes(b) => b.len() + 9,
+                        _ => 9,
+                    };
+                    values.push(match v {
+                        Value::Text(t) if integer[i] => canonical_int(t)
+                            .map(mysql::Value::Int)
+                            .unwrap_or_else(|| to_mysql(v)),
+                        _ => to_mysql(v),
+                    });
                 }
-            });
-            for batch in rx {
-                let Batch {
-                    values,
-                    rows,
-                    first,
-                } = batch?;
-                let (affected, dups) =
-                    self.insert_batch(spec, rows, values)
-                        .map_err(|e| LoadError {
-                            error: e.into_error(),
-                            rows: (first, first + rows as u64 - 1),
-                        })?;
-                stats.add(batch_stats(spec.mode, rows as u64, affected, dups));
-                let last = first + rows as u64 - 1;
-                progress(last);
-                crate::interrupt::check().map_err(|e| LoadError {
-                    error: e,
-                    rows: (last, last),
-                })?;
+                in_batch += 1;
+                if bytes >= budget || r + 1 == rows {
+                    let sent = std::mem::take(&mut values);
+                    let (affected, dups) =
+                        self.insert_batch(spec, in_batch, sent)
+                            .map_err(|e| LoadError {
+                                error: e.into_error(),
+                                rows: (batch_first, batch_first + in_batch as u64 - 1),
+                            })?;
+                    stats.add(batch_stats(spec.mode, in_batch as u64, affected, dups));
+                    batch_first += in_batch as u64;
+                    (in_batch, bytes) = (0, 0);
+                }
             }
+            progress(first + rows as u64 - 1);
             Ok(())
         })?;
         Ok(stats)

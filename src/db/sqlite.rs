@@ -400,82 +400,24 @@ impl Driver for SqliteDriver {
         let width = spec.columns.len().max(1);
         let per = (32_000 / width).clamp(1, 128);
         let full_sql = load::insert_sql(Dialect::Sqlite, spec, per);
-        // A second thread reads rows (parsing CSV is a good part of the work) into batches
-        // while this one binds and runs the last batch; batch buffers go back for reuse.
-        let mut n = 0u64;
+        // A second thread reads rows (parsing CSV is a good part of the work) while this one
+        // binds and runs them, 8 statements' worth at a time.
         let mut changed = 0u64;
-        std::thread::scope(|scope| -> Result<(), LoadError> {
-            type Filled = Result<(Vec<Value>, usize, u64), LoadError>;
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Filled>(2);
-            let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<Value>>();
-            // Handed over 8 statements' worth at a time: fewer thread switches.
-            let chunk = per * 8;
-            scope.spawn(move || {
-                let mut read = 0u64;
-                loop {
-                    let mut buf = back_rx.try_recv().unwrap_or_default();
-                    let first = read + 1;
-                    let mut rows = 0usize;
-                    let mut done = false;
-                    if buf.len() < chunk * width {
-                        buf.resize(chunk * width, Value::Null);
-                    }
-                    while rows < chunk {
-                        match src.fill_row(&mut buf[rows * width..(rows + 1) * width]) {
-                            Ok(true) => {
-                                rows += 1;
-                                read += 1;
-                            }
-                            Ok(false) => {
-                                done = true;
-                                break;
-                            }
-                            Err(error) => {
-                                let _ = tx.send(Err(LoadError {
-                                    error,
-                                    rows: (read + 1, read + 1),
-                                }));
-                                return;
-                            }
-                        }
-                    }
-                    if rows > 0 && tx.send(Ok((buf, rows, first))).is_err() {
-                        return; // the loader stopped
-                    }
-                    if done {
-                        return;
-                    }
-                }
-            });
-            for batch in rx {
-                let (buf, rows, first) = batch?;
-                for start in (0..rows).step_by(per) {
-                    let count = per.min(rows - start);
-                    let partial;
-                    let sql: &str = if count == per {
-                        &full_sql
-                    } else {
-                        partial = load::insert_sql(Dialect::Sqlite, spec, count);
-                        &partial
-                    };
-                    let values = &buf[start * width..(start + count) * width];
-                    changed += self.insert_batch(
-                        spec,
-                        sql,
-                        values,
-                        count,
-                        &integer,
-                        first + start as u64,
-                    )?;
-                }
-                n = first + rows as u64 - 1;
-                progress(n);
-                crate::interrupt::check().map_err(|e| LoadError {
-                    error: e,
-                    rows: (n, n),
-                })?;
-                let _ = back_tx.send(buf);
+        let n = load::pipelined(src, width, per * 8, &mut |chunk, rows, first| {
+            for start in (0..rows).step_by(per) {
+                let count = per.min(rows - start);
+                let partial;
+                let sql: &str = if count == per {
+                    &full_sql
+                } else {
+                    partial = load::insert_sql(Dialect::Sqlite, spec, count);
+                    &partial
+                };
+                let values = &chunk[start * width..(start + count) * width];
+                changed +=
+                    self.insert_batch(spec, sql, values, count, &integer, first + start as u64)?;
             }
+            progress(first + rows as u64 - 1);
             Ok(())
         })?;
         progress(n);
