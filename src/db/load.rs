@@ -107,6 +107,27 @@ pub fn assign(slot: &mut Value, v: &Value) {
     }
 }
 
+/// For each column of the load, whether the live table's column is an integer one, by the
+/// engine's rule `is_integer` on its declared type.
+pub fn integer_columns(
+    d: &mut dyn Driver,
+    spec: &LoadSpec<'_>,
+    is_integer: impl Fn(&str) -> bool,
+) -> Result<Vec<bool>, LoadError> {
+    let cols = d
+        .columns(spec.table)
+        .map_err(|e| LoadError::from(e.into_error()))?;
+    Ok(spec
+        .columns
+        .iter()
+        .map(|c| {
+            cols.iter()
+                .find(|t| t.name.eq_ignore_ascii_case(c))
+                .is_some_and(|t| is_integer(&t.data_type))
+        })
+        .collect())
+}
+
 /// Takes a chunk of rows: their values (row after row), how many rows, the first's number.
 pub type ChunkSink<'a> = dyn FnMut(&[Value], usize, u64) -> Result<(), LoadError> + 'a;
 

@@ -643,24 +643,12 @@ impl Driver for MysqlDriver {
         let mut stats = LoadStats::default();
         // Canonical integers go to integer columns as integers, as a program would send them,
         // sparing the server a conversion per value.
-        let integer: Vec<bool> = {
-            let cols = self
-                .columns(spec.table)
-                .map_err(|e| LoadError::from(e.into_error()))?;
-            spec.columns
+        let integer = load::integer_columns(self, spec, |ty| {
+            let ty = ty.to_ascii_lowercase();
+            ["int", "tinyint", "smallint", "mediumint", "bigint"]
                 .iter()
-                .map(|c| {
-                    cols.iter()
-                        .find(|t| t.name.eq_ignore_ascii_case(c))
-                        .is_some_and(|t| {
-                            let ty = t.data_type.to_ascii_lowercase();
-                            ["int", "tinyint", "smallint", "mediumint", "bigint"]
-                                .iter()
-                                .any(|p| ty.starts_with(p))
-                        })
-                })
-                .collect()
-        };
+                .any(|p| ty.starts_with(p))
+        })?;
         let integer = &integer;
         // A second thread reads the next rows while the server runs this batch.
         load::pipelined(src, ncols, max_rows, &mut |chunk, rows, first| {

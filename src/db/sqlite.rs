@@ -382,19 +382,8 @@ impl Driver for SqliteDriver {
         };
         // Text bound to an INTEGER-affinity column is converted by SQLite anyway; binding
         // canonical integers as integers stores the same and saves that work on every row.
-        let integer: Vec<bool> = {
-            let cols = self
-                .columns(spec.table)
-                .map_err(|e| LoadError::from(e.into_error()))?;
-            spec.columns
-                .iter()
-                .map(|c| {
-                    cols.iter()
-                        .find(|t| t.name.eq_ignore_ascii_case(c))
-                        .is_some_and(|t| t.data_type.to_ascii_uppercase().contains("INT"))
-                })
-                .collect()
-        };
+        let integer =
+            load::integer_columns(self, spec, |ty| ty.to_ascii_uppercase().contains("INT"))?;
         // Multi-row statements of up to 128 rows: SQLite's per-statement work (a VM run, a
         // halt) is paid once per batch instead of once per row.
         let width = spec.columns.len().max(1);
