@@ -100,6 +100,12 @@ pub enum Command {
         /// Go on although files of applied migrations are missing.
         #[arg(long)]
         ignore_missing: bool,
+        /// Finish a partial migration from statement N (1-based) of its file, as it is:
+        /// for when furrow cannot tell whether the statement running at a kill committed
+        /// (N re-runs it; N+1 skips it), or to retry a statement that failed for a passing
+        /// reason. `furrow migrate:status` shows where it stopped.
+        #[arg(long, value_name = "N")]
+        resume_from: Option<usize>,
     },
 
     /// Revert the last batch of migrations (or all of them), newest first.
@@ -123,6 +129,9 @@ pub enum Command {
         name: Option<String>,
         #[arg(long)]
         ignore_missing: bool,
+        /// Finish a partial migration from statement N of its file (see migrate:latest).
+        #[arg(long, value_name = "N")]
+        resume_from: Option<usize>,
     },
 
     /// Revert the last applied migration (or the named one).

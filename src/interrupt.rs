@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use crate::error::{Error, Result};
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
-type Hook = Box<dyn Fn() + Send + Sync>;
+pub type Hook = Box<dyn Fn() + Send + Sync>;
 static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
 
 /// Installs the Ctrl-C handler (once, at start-up).
@@ -29,6 +29,13 @@ pub fn set_hook(hook: Hook) {
     if let Ok(mut h) = HOOK.lock() {
         *h = Some(hook);
     }
+}
+
+/// Takes the hook away, waiting for an interrupt in flight (the handler holds the hook while
+/// it runs): after this, nothing interrupts the statements that follow. Returns the hook, to
+/// put back with `set_hook` once the clean-up is done.
+pub fn quiesce() -> Option<Hook> {
+    HOOK.lock().ok().and_then(|mut h| h.take())
 }
 
 pub fn clear_hook() {

@@ -153,6 +153,7 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
     let opts = |dry_run: bool, ignore_missing: bool| migrate::RunOpts {
         dry_run,
         ignore_missing,
+        resume_from: None,
     };
     match &cli.command {
         Command::Init => unreachable!("handled above"),
@@ -162,7 +163,14 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
         Command::MigrateLatest {
             dry_run,
             ignore_missing,
-        } => migrate::latest(&ctx, opts(*dry_run, *ignore_missing)),
+            resume_from,
+        } => migrate::latest(
+            &ctx,
+            migrate::RunOpts {
+                resume_from: *resume_from,
+                ..opts(*dry_run, *ignore_missing)
+            },
+        ),
         Command::MigrateRollback {
             all,
             dry_run,
@@ -171,7 +179,15 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
         Command::MigrateUp {
             name,
             ignore_missing,
-        } => migrate::up(&ctx, name.as_deref(), opts(false, *ignore_missing)),
+            resume_from,
+        } => migrate::up(
+            &ctx,
+            name.as_deref(),
+            migrate::RunOpts {
+                resume_from: *resume_from,
+                ..opts(false, *ignore_missing)
+            },
+        ),
         Command::MigrateDown { name } => migrate::down(&ctx, name.as_deref()),
         Command::MigrateStatus { check } => migrate::status(&ctx, *check),
         Command::MigrateList => migrate::list(&ctx),

@@ -200,6 +200,75 @@ pub fn commits_implicitly_mysql(sql: &str) -> bool {
     }
 }
 
+/// The first bare word of a statement, uppercased (comments skipped): `INSERT`, `SET` …;
+/// empty when it starts with anything else (a quoted name, a conditional comment's body).
+pub fn first_word(sql: &str) -> String {
+    match tokens(sql, 1).into_iter().next() {
+        Some(Tok::Word(w)) => w,
+        _ => String::new(),
+    }
+}
+
+/// The first `n` bare words of a statement, uppercased, up to the first token that is not one.
+pub fn first_words(sql: &str, n: usize) -> Vec<String> {
+    tokens(sql, n)
+        .into_iter()
+        .map_while(|t| match t {
+            Tok::Word(w) => Some(w),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The object a statement creates or drops, as far as a later run can check it:
+/// `CREATE [OR REPLACE] TABLE|VIEW [IF NOT EXISTS] name` and `DROP TABLE|VIEW [IF EXISTS] name`
+/// (one name, optionally qualified). Returns (creates, kind, name).
+pub fn created_or_dropped(sql: &str) -> Option<(bool, &'static str, String)> {
+    let toks = tokens(sql, 12);
+    let name_at = |i: usize| -> Option<(String, usize)> {
+        let one = |t: &Tok| match t {
+            Tok::Word(w) | Tok::Ident(w) => Some(w.clone()),
+            _ => None,
+        };
+        let first = one(toks.get(i)?)?;
+        if matches!(toks.get(i + 1), Some(Tok::Punct(b'.'))) {
+            let second = one(toks.get(i + 2)?)?;
+            return Some((second, i + 3));
+        }
+        Some((first, i + 1))
+    };
+    let word = |i: usize, w: &str| matches!(toks.get(i), Some(Tok::Word(x)) if x == w);
+    let (creates, mut i) = if word(0, "CREATE") {
+        (true, 1)
+    } else if word(0, "DROP") {
+        (false, 1)
+    } else {
+        return None;
+    };
+    if creates && word(i, "OR") && word(i + 1, "REPLACE") {
+        i += 2;
+    }
+    let kind = if word(i, "TABLE") {
+        "table"
+    } else if word(i, "VIEW") {
+        "view"
+    } else {
+        return None;
+    };
+    i += 1;
+    if creates && word(i, "IF") && word(i + 1, "NOT") && word(i + 2, "EXISTS") {
+        i += 3;
+    } else if !creates && word(i, "IF") && word(i + 1, "EXISTS") {
+        i += 2;
+    }
+    let (name, end) = name_at(i)?;
+    // `DROP TABLE a, b` and `CREATE TABLE … LIKE` are fine; more than one dropped name is not.
+    if !creates && matches!(toks.get(end), Some(Tok::Punct(b','))) {
+        return None;
+    }
+    Some((creates, kind, name))
+}
+
 /// `SET [SESSION|LOCAL|@@[session.]]autocommit = 1|ON|TRUE` (the first assignment).
 fn sets_autocommit_on(toks: &[Tok]) -> bool {
     let mut i = 1;

@@ -54,9 +54,15 @@ const MIGRATION_COLUMNS: &[Col] = &[
     ),
     col("statements_applied", "INTEGER", "INT"),
     col("error", "TEXT", "TEXT"),
-    // Checksums of the statements a partial migration committed, so a resume can tell
-    // whether they were edited.
+    // Written by furrow before 0.2: the checksums of a partial migration's committed
+    // statements, one per statement. Read (folded into progress_checksum), never written.
     col("statement_checksums", "TEXT", "TEXT"),
+    // A chained checksum of the statements counted in statements_applied, so a resume can
+    // tell whether they were edited: constant size, whatever the number of statements.
+    col("progress_checksum", "CHAR(64)", "CHAR(64)"),
+    // The statement (1-based) where the run stopped: with `error` set it failed; without,
+    // it was running when progress was last recorded and may have committed.
+    col("statement_running", "INTEGER", "INT"),
 ];
 
 const SEED_COLUMNS: &[Col] = &[
@@ -252,10 +258,15 @@ pub fn with_lock<T>(
     let me = crate::process::me();
     acquire(d, spec, &me, out)?;
     let result = body(d);
+    // A Ctrl-C whose interrupt is still on its way must land before the clean-up, never on it.
+    let hook = crate::interrupt::quiesce();
     if result.is_err() {
         let _ = d.rollback();
     }
     let released = d.release_lock(spec, &me);
+    if let Some(hook) = hook {
+        crate::interrupt::set_hook(hook);
+    }
     match (result, released) {
         (Ok(v), Ok(())) => Ok(v),
         (Ok(_), Err(e)) => Err(e.into_error().context(format!(
@@ -284,7 +295,25 @@ pub struct AppliedRow {
     pub state: RowState,
     pub statements_applied: Option<i64>,
     pub error: Option<String>,
-    pub statement_checksums: Vec<String>,
+    /// The chained checksum of the first `statements_applied` statements (see `chain`).
+    pub progress_checksum: Option<String>,
+    /// The statement (1-based) where the run stopped: with `error` it failed; without, it
+    /// was running when progress was last recorded and may have committed.
+    pub statement_running: Option<i64>,
+}
+
+/// What an older furrow wrote while a statement ran: read as "that statement was running".
+const LEGACY_IN_PROGRESS: &str = "in progress (or the runner was killed)";
+
+/// The progress checksum after one more statement: SHA-256 over the previous one and the
+/// statement's own checksum (the empty string before the first statement).
+pub fn chain(previous: &str, statement_checksum: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(previous.as_bytes());
+    h.update(b":");
+    h.update(statement_checksum.as_bytes());
+    crate::migrate::source::hex(&h.finalize())
 }
 
 fn text(v: &Value) -> Option<String> {
@@ -318,7 +347,7 @@ fn select_all(
     let sql = format!(
         "SELECT {} FROM {} ORDER BY {}",
         cols.join(", "),
-        dialect.quote_ident(table),
+        d.table_ref(table),
         dialect.quote_ident(order_by)
     );
     d.query(&sql, &[]).map_err(|e| {
@@ -352,6 +381,8 @@ pub fn read_migrations(d: &mut dyn Driver, table: &str) -> Result<Vec<AppliedRow
             "statements_applied",
             "error",
             "statement_checksums",
+            "progress_checksum",
+            "statement_running",
         ],
         "id",
     )?;
@@ -360,7 +391,7 @@ pub fn read_migrations(d: &mut dyn Driver, table: &str) -> Result<Vec<AppliedRow
         .map(|r| {
             let mut r = r.into_iter();
             let mut next = || r.next().unwrap_or(Value::Null);
-            AppliedRow {
+            let mut row = AppliedRow {
                 id: int(&next()).unwrap_or(0),
                 name: owned_text(next()).unwrap_or_default(),
                 batch: int(&next()).unwrap_or(0),
@@ -377,15 +408,27 @@ pub fn read_migrations(d: &mut dyn Driver, table: &str) -> Result<Vec<AppliedRow
                 },
                 statements_applied: int(&next()),
                 error: owned_text(next()),
-                statement_checksums: owned_text(next())
-                    .map(|s| {
-                        s.split(',')
-                            .filter(|x| !x.is_empty())
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
+                progress_checksum: None,
+                statement_running: None,
+            };
+            let legacy = owned_text(next());
+            row.progress_checksum = owned_text(next());
+            row.statement_running = int(&next());
+            if row.state == RowState::Partial && row.progress_checksum.is_none() {
+                // A row an older furrow wrote: fold its list into the chained checksum.
+                row.progress_checksum = Some(
+                    legacy
+                        .unwrap_or_default()
+                        .split(',')
+                        .filter(|x| !x.is_empty())
+                        .fold(String::new(), |h, c| chain(&h, c)),
+                );
+                if row.error.as_deref() == Some(LEGACY_IN_PROGRESS) {
+                    row.statement_running = Some(row.statements_applied.unwrap_or(0) + 1);
+                    row.error = None;
+                }
             }
+            row
         })
         .collect())
 }
@@ -407,71 +450,75 @@ pub struct MigrationRecord<'a> {
     pub state: RowState,
     pub statements_applied: Option<i64>,
     pub error: Option<&'a str>,
-    pub statement_checksums: &'a [String],
+    pub progress_checksum: Option<&'a str>,
+    pub statement_running: Option<i64>,
 }
 
-/// Inserts the migration's row, or updates it when a partial row exists already.
-pub fn record_migration(d: &mut dyn Driver, table: &str, r: &MigrationRecord<'_>) -> Result<()> {
-    let dialect = d.dialect();
-    let q = |c: &str| dialect.quote_ident(c);
+const RECORD_COLUMNS: [&str; 8] = [
+    "batch",
+    "migration_time",
+    "checksum",
+    "duration_ms",
+    "state",
+    "statements_applied",
+    "error",
+    "progress_checksum",
+];
+
+fn record_params(r: &MigrationRecord<'_>) -> Vec<Value> {
     let state = match r.state {
         RowState::Applied => "applied",
         RowState::Partial => "partial",
     };
-    let params = vec![
+    let opt_text = |t: Option<&str>| t.map(|e| Value::Text(e.to_string())).unwrap_or(Value::Null);
+    vec![
         Value::Int(r.batch),
         Value::Text(crate::clock::now_utc()),
         Value::Text(r.checksum.to_string()),
         Value::Int(r.duration_ms),
         Value::Text(state.to_string()),
         r.statements_applied.map(Value::Int).unwrap_or(Value::Null),
-        r.error
-            .map(|e| Value::Text(e.to_string()))
-            .unwrap_or(Value::Null),
-        if r.statement_checksums.is_empty() {
-            Value::Null
-        } else {
-            Value::Text(r.statement_checksums.join(","))
-        },
+        opt_text(r.error),
+        opt_text(r.progress_checksum),
+        r.statement_running.map(Value::Int).unwrap_or(Value::Null),
         Value::Text(r.name.to_string()),
-    ];
-    let update = format!(
-        "UPDATE {} SET {} = ?, {} = ?, {} = ?, {} = ?, {} = ?, {} = ?, {} = ?, {} = ? WHERE {} = ?",
-        q(table),
-        q("batch"),
-        q("migration_time"),
-        q("checksum"),
-        q("duration_ms"),
-        q("state"),
-        q("statements_applied"),
-        q("error"),
-        q("statement_checksums"),
-        q("name")
-    );
-    let changed = d.execute(&update, &params).map_err(|e| {
-        e.into_error()
-            .context(format!("cannot record `{}`", r.name))
-    })?;
-    if changed == 0 {
-        let insert = format!(
-            "INSERT INTO {} ({}, {}, {}, {}, {}, {}, {}, {}, {}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            q(table),
-            q("batch"),
-            q("migration_time"),
-            q("checksum"),
-            q("duration_ms"),
-            q("state"),
-            q("statements_applied"),
-            q("error"),
+    ]
+}
+
+/// Writes the migration's row: an INSERT when `exists` is false, else an UPDATE of it.
+/// (The caller knows: matching on "rows changed" fails on MySQL when nothing changed.)
+pub fn record_migration(
+    d: &mut dyn Driver,
+    table: &str,
+    r: &MigrationRecord<'_>,
+    exists: bool,
+) -> Result<()> {
+    let dialect = d.dialect();
+    let q = |c: &str| dialect.quote_ident(c);
+    let mut cols: Vec<String> = RECORD_COLUMNS.iter().map(|c| q(c)).collect();
+    cols.push(q("statement_running"));
+    let sql = if exists {
+        let sets: Vec<String> = cols.iter().map(|c| format!("{c} = ?")).collect();
+        format!(
+            "UPDATE {} SET {}, {} = NULL WHERE {} = ?",
+            d.table_ref(table),
+            sets.join(", "),
             q("statement_checksums"),
             q("name")
-        );
-        d.execute(&insert, &params).map_err(|e| {
-            e.into_error()
-                .context(format!("cannot record `{}`", r.name))
-        })?;
-    }
-    Ok(())
+        )
+    } else {
+        cols.push(q("name"));
+        format!(
+            "INSERT INTO {} ({}) VALUES ({})",
+            d.table_ref(table),
+            cols.join(", "),
+            vec!["?"; cols.len()].join(", ")
+        )
+    };
+    d.execute(&sql, &record_params(r)).map(|_| ()).map_err(|e| {
+        e.into_error()
+            .context(format!("cannot record `{}`", r.name))
+    })
 }
 
 pub fn delete_migration(d: &mut dyn Driver, table: &str, name: &str) -> Result<()> {
@@ -483,7 +530,7 @@ fn delete_row(d: &mut dyn Driver, table: &str, name: &str) -> Result<()> {
     let dialect = d.dialect();
     let sql = format!(
         "DELETE FROM {} WHERE {} = ?",
-        dialect.quote_ident(table),
+        d.table_ref(table),
         dialect.quote_ident("name")
     );
     d.execute(&sql, &[Value::Text(name.to_string())])
@@ -496,7 +543,7 @@ pub fn record_down_error(d: &mut dyn Driver, table: &str, name: &str, error: &st
     let dialect = d.dialect();
     let sql = format!(
         "UPDATE {} SET {} = ? WHERE {} = ?",
-        dialect.quote_ident(table),
+        d.table_ref(table),
         dialect.quote_ident("error"),
         dialect.quote_ident("name")
     );

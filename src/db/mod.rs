@@ -106,9 +106,74 @@ pub enum OpenMode {
     ReadOnly,
 }
 
+/// The transaction state of the session that runs a migration's statements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Session {
+    pub autocommit: bool,
+    /// A transaction is open: what ran since it began commits only with it.
+    pub in_transaction: bool,
+}
+
+impl Session {
+    /// A new (or reset) connection.
+    pub const FRESH: Session = Session {
+        autocommit: true,
+        in_transaction: false,
+    };
+}
+
 /// The engine behind one pinned connection.
 pub trait Driver {
     fn dialect(&self) -> Dialect;
+
+    /// A tracking table's name as SQL, unambiguous whatever the session's current database
+    /// (MySQL qualifies it with the configured database).
+    fn table_ref(&self, table: &str) -> String {
+        self.dialect().quote_ident(table)
+    }
+
+    /// A second connection to the same database for the statements of migrations, so that
+    /// what they do to their session (SET AUTOCOMMIT=0, LOCK TABLES, USE) cannot reach the
+    /// runner's lock and bookkeeping. `None`: run them on this connection (SQLite).
+    fn open_session(&self) -> DbResult<Option<Box<dyn Driver>>> {
+        Ok(None)
+    }
+
+    /// Ends what a migration left in its session: an open transaction (rolled back), table
+    /// locks, variables, the current database; the next migration starts as on a new
+    /// connection.
+    fn reset_session(&mut self) -> DbResult<()> {
+        self.rollback()
+    }
+
+    /// The session's state after `sql` ran, from the state before it.
+    fn session_after(&mut self, sql: &str, before: Session) -> DbResult<Session>;
+
+    /// Whether running `sql` in a session in state `before` may commit anything.
+    fn may_commit(&self, sql: &str, before: Session) -> bool;
+
+    /// Whether `sql` only sets session state (SET, USE, PRAGMA): replayed before a resumed
+    /// migration's remaining statements so they run as they would have.
+    fn is_session_setting(&self, sql: &str) -> bool;
+
+    /// After a run stopped while `sql` ran: did it commit? `None` when nothing can tell.
+    fn committed(&mut self, sql: &str) -> DbResult<Option<bool>> {
+        // Statements that leave nothing durable behind are safe to run again.
+        if matches!(
+            crate::sql::first_word(sql).as_str(),
+            "SELECT" | "DO" | "SET" | "SHOW" | "USE" | "EXPLAIN" | "DESCRIBE"
+        ) {
+            return Ok(Some(false));
+        }
+        let Some((creates, kind, name)) = crate::sql::created_or_dropped(sql) else {
+            return Ok(None);
+        };
+        let exists = self.object_exists(kind, &name)?;
+        Ok(Some(exists == creates))
+    }
+
+    /// Whether a table or view of this name exists (names compared without case).
+    fn object_exists(&mut self, kind: &str, name: &str) -> DbResult<bool>;
 
     /// Runs one statement with bound parameters; returns the rows it changed.
     fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64>;

@@ -10,7 +10,7 @@ use mysql::{Conn, OptsBuilder, SslOpts};
 
 use super::load::{self, LoadError, LoadSpec, LoadStats, RowSource, SeedMode};
 use super::{
-    canonical_int, ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, Value,
+    canonical_int, ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, Session, Value,
 };
 use crate::config::{MysqlConn, SslMode};
 use crate::error::{Error, Result};
@@ -18,8 +18,36 @@ use crate::error::{Error, Result};
 pub struct MysqlDriver {
     conn: Conn,
     opts: OptsBuilder,
+    /// The configured database: furrow's own tables are always named in it.
+    database: String,
     in_tx: bool,
     max_packet: Option<usize>,
+    /// The server has `@@in_transaction` (MariaDB); MySQL needs another way to ask.
+    has_in_transaction_var: bool,
+}
+
+/// How a statement changes the transaction state of its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// Commits implicitly and leaves no transaction open (DDL, LOCK TABLES).
+    Ddl,
+    /// Reads or writes rows: joins the open transaction, or opens one when autocommit is off.
+    Dml,
+    /// Anything else (SET, COMMIT, CALL …): ask the server.
+    Other,
+}
+
+fn effect(sql: &str) -> Effect {
+    let first = crate::sql::first_word(sql);
+    match first.as_str() {
+        "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "SELECT" | "WITH" | "VALUES" | "TABLE" => {
+            Effect::Dml
+        }
+        "LOAD" if !crate::sql::commits_implicitly_mysql(sql) => Effect::Dml,
+        "SET" | "START" | "BEGIN" | "COMMIT" | "ROLLBACK" | "END" | "XA" => Effect::Other,
+        _ if crate::sql::commits_implicitly_mysql(sql) => Effect::Ddl,
+        _ => Effect::Other,
+    }
 }
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -321,8 +349,47 @@ impl MysqlDriver {
         Ok(MysqlDriver {
             conn,
             opts,
+            database: m.database.clone().unwrap_or_default(),
             in_tx: false,
             max_packet: None,
+            has_in_transaction_var: true,
+        })
+    }
+
+    /// Asks the server for the session's autocommit and transaction state.
+    fn ask_session(&mut self) -> DbResult<Session> {
+        if self.has_in_transaction_var {
+            match self
+                .conn
+                .query_first::<(i64, i64), _>("SELECT @@autocommit, @@in_transaction")
+            {
+                Ok(Some((ac, tx))) => {
+                    return Ok(Session {
+                        autocommit: ac != 0,
+                        in_transaction: tx != 0,
+                    })
+                }
+                Ok(None) => return Err(DbError::new("the server did not say its session state")),
+                // 1193: unknown system variable (MySQL has no @@in_transaction).
+                Err(mysql::Error::MySqlError(e)) if e.code == 1193 => {
+                    self.has_in_transaction_var = false
+                }
+                Err(e) => return Err(db_err(e)),
+            }
+        }
+        let row: Option<(i64, i64)> = self
+            .conn
+            .query_first(
+                "SELECT @@autocommit, (SELECT COUNT(*) FROM information_schema.innodb_trx \
+                 WHERE trx_mysql_thread_id = CONNECTION_ID())",
+            )
+            .map_err(db_err)?;
+        let (ac, tx) = row.unwrap_or((1, 0));
+        Ok(Session {
+            autocommit: ac != 0,
+            // Without the PROCESS privilege innodb_trx reads empty: with autocommit off,
+            // count the transaction as open (the safe side: nothing is counted as committed).
+            in_transaction: tx != 0 || ac == 0,
         })
     }
 
@@ -541,6 +608,81 @@ impl Driver for MysqlDriver {
 
     fn commits_implicitly(&self, sql: &str) -> bool {
         crate::sql::commits_implicitly_mysql(sql)
+    }
+
+    fn table_ref(&self, table: &str) -> String {
+        format!(
+            "{}.{}",
+            Dialect::Mysql.quote_ident(&self.database),
+            Dialect::Mysql.quote_ident(table)
+        )
+    }
+
+    fn open_session(&self) -> DbResult<Option<Box<dyn Driver>>> {
+        let conn = Conn::new(self.opts.clone()).map_err(db_err)?;
+        Ok(Some(Box::new(MysqlDriver {
+            conn,
+            opts: self.opts.clone(),
+            database: self.database.clone(),
+            in_tx: false,
+            max_packet: self.max_packet,
+            has_in_transaction_var: self.has_in_transaction_var,
+        })))
+    }
+
+    fn reset_session(&mut self) -> DbResult<()> {
+        self.in_tx = false;
+        // COM_RESET_CONNECTION: rolls back, unlocks tables, clears variables (and runs the
+        // connection's init statements again); the current database is set back by hand.
+        self.conn.reset().map_err(db_err)?;
+        let sql = format!("USE {}", Dialect::Mysql.quote_ident(&self.database));
+        self.conn.query_drop(sql).map_err(db_err)
+    }
+
+    fn session_after(&mut self, sql: &str, before: Session) -> DbResult<Session> {
+        match effect(sql) {
+            Effect::Ddl => Ok(Session {
+                in_transaction: false,
+                ..before
+            }),
+            Effect::Dml => Ok(Session {
+                in_transaction: before.in_transaction || !before.autocommit,
+                ..before
+            }),
+            Effect::Other => self.ask_session(),
+        }
+    }
+
+    fn may_commit(&self, sql: &str, before: Session) -> bool {
+        !(effect(sql) == Effect::Dml && (before.in_transaction || !before.autocommit))
+    }
+
+    fn is_session_setting(&self, sql: &str) -> bool {
+        let toks = crate::sql::first_words(sql, 2);
+        match toks.first().map(String::as_str) {
+            Some("USE") => true,
+            Some("SET") => !matches!(
+                toks.get(1).map(String::as_str),
+                Some("PASSWORD" | "ROLE" | "DEFAULT" | "GLOBAL" | "PERSIST")
+            ),
+            _ => false,
+        }
+    }
+
+    fn object_exists(&mut self, kind: &str, name: &str) -> DbResult<bool> {
+        let types = if kind == "view" {
+            "('VIEW')"
+        } else {
+            "('BASE TABLE', 'SYSTEM VERSIONED', 'SEQUENCE')"
+        };
+        let rows = self.query(
+            &format!(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() \
+                 AND UPPER(table_name) = UPPER(?) AND table_type IN {types}"
+            ),
+            &[Value::Text(name.to_string())],
+        )?;
+        Ok(!rows.is_empty())
     }
 
     fn try_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>> {

@@ -8,7 +8,7 @@ use rusqlite::{Connection, ErrorCode, OpenFlags, ToSql};
 use super::load::{self, LoadError, LoadSpec, LoadStats, RowSource, SeedMode};
 use super::{
     canonical_int, ColumnInfo, DbError, DbResult, Dialect, Driver, Holder, LockSpec, OpenMode,
-    Value,
+    Session, Value,
 };
 use crate::config::SqlitePath;
 use crate::error::{Error, Result};
@@ -261,6 +261,30 @@ impl Driver for SqliteDriver {
 
     fn commits_implicitly(&self, _sql: &str) -> bool {
         false
+    }
+
+    fn session_after(&mut self, _sql: &str, _before: Session) -> DbResult<Session> {
+        Ok(Session {
+            autocommit: true,
+            in_transaction: !self.conn.is_autocommit(),
+        })
+    }
+
+    fn may_commit(&self, sql: &str, before: Session) -> bool {
+        !before.in_transaction || crate::sql::is_transaction_control(sql)
+    }
+
+    fn is_session_setting(&self, sql: &str) -> bool {
+        crate::sql::first_word(sql) == "PRAGMA"
+    }
+
+    fn object_exists(&mut self, kind: &str, name: &str) -> DbResult<bool> {
+        let rows = self.bind_and_run(
+            "SELECT 1 FROM sqlite_master WHERE type = ?1 AND name = ?2 COLLATE NOCASE",
+            &[Value::Text(kind.to_string()), Value::Text(name.to_string())],
+            |_| (),
+        )?;
+        Ok(!rows.is_empty())
     }
 
     fn try_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>> {

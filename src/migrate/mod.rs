@@ -14,7 +14,7 @@ use crate::schema::{self, Direction};
 use crate::track::{self, AppliedRow};
 use crate::Ctx;
 
-use plan::{Policy, Revert, State};
+use plan::{Policy, Resume, Revert, State, Stop};
 use runner::{Done, Job, Runner};
 use source::{MigrationFile, Section};
 
@@ -23,6 +23,8 @@ use source::{MigrationFile, Section};
 pub struct RunOpts {
     pub dry_run: bool,
     pub ignore_missing: bool,
+    /// `--resume-from N`: where a partial migration goes on (1-based statement).
+    pub resume_from: Option<usize>,
 }
 
 fn policy(config: &Config, ignore_missing: bool) -> Policy {
@@ -99,6 +101,7 @@ fn up_jobs<'a>(
                 file,
                 section,
                 skip: 0,
+                row_exists: false,
             })
         })
         .collect()
@@ -122,6 +125,7 @@ fn down_jobs<'a>(
                         file,
                         section,
                         skip: 0,
+                        row_exists: true,
                     })
                 }
                 None => Err(Error::new(
@@ -231,35 +235,155 @@ fn warn_history(ctx: &Ctx, modified: &[String], missing: &[String]) {
 }
 
 /// Before resuming a partial migration, its committed statements must be unchanged.
-fn check_resume(job: &Job<'_>, recorded: &[String]) -> Result<()> {
-    for (i, step) in job.section.steps.iter().take(job.skip).enumerate() {
-        let now = source::step_checksum(step);
-        if recorded.get(i) != Some(&now) {
-            return Err(Error::new(
-                Kind::Partial,
-                format!(
-                    "{}: {} changed since it was committed, so furrow cannot resume this partial migration",
-                    job.file.display, step.origin
-                ),
-            )
-            .hint(format!(
-                "restore the first {} statement(s) as they were and fix only the failed one, or run `furrow migrate:down {}` and start over",
-                job.skip, job.file.name
-            )));
-        }
-    }
-    if job.section.steps.len() < job.skip {
+fn check_resume(job: &Job<'_>, progress: &str, done: usize) -> Result<()> {
+    let steps = &job.section.steps;
+    if steps.len() < done {
         return Err(Error::new(
             Kind::Partial,
             format!(
-                "{}: it now has {} statement(s), fewer than the {} already committed",
+                "{}: it now has {} statement(s), fewer than the {done} already committed",
                 job.file.display,
-                job.section.steps.len(),
-                job.skip
+                steps.len(),
             ),
-        ));
+        )
+        .hint(format!(
+            "restore the first {done} statement(s) as they were, or run `furrow migrate:down {}` and start over",
+            job.file.name
+        )));
+    }
+    let now = steps[..done].iter().fold(String::new(), |h, s| {
+        track::chain(&h, &source::step_checksum(s))
+    });
+    if now != progress {
+        return Err(Error::new(
+            Kind::Partial,
+            format!(
+                "{}: statements 1–{done} changed since they were committed, so furrow cannot resume this partial migration",
+                job.file.display
+            ),
+        )
+        .hint(format!(
+            "restore the first {done} statement(s) as they were and fix only the failed one, or run `furrow migrate:down {}` and start over",
+            job.file.name
+        )));
     }
     Ok(())
+}
+
+/// Where a partial migration goes on: after its committed statements, after the statement
+/// that was running at a kill when the database shows it committed, or where the user says.
+fn resume_job<'a>(
+    files: &'a [MigrationFile],
+    res: &Resume,
+    rows: &[AppliedRow],
+    d: &mut dyn Driver,
+    config: &Config,
+    resume_from: Option<usize>,
+) -> Result<(Job<'a>, Option<String>)> {
+    let mut job = up_jobs(files, &[res.file], &*d, config)?.remove(0);
+    job.row_exists = true;
+    let total = job.section.steps.len();
+    let display = job.file.display.clone();
+    let mut note = None;
+    let skip = match (resume_from, res.stop) {
+        (Some(n), _) if n == 0 || n > total + 1 => {
+            return Err(Error::usage(format!(
+                "--resume-from {n}: {display} has {total} statement(s); give 1–{} ({} marks it done without running more)",
+                total + 1,
+                total + 1
+            )))
+        }
+        (Some(n), _) => n - 1,
+        (None, Stop::Failed { file_changed: true }) => res.done,
+        (None, Stop::Failed {
+            file_changed: false,
+        }) => {
+            let row = rows
+                .iter()
+                .find(|r| r.name == job.file.name)
+                .expect("the partial row");
+            return Err(plan::partial_error(row, &display));
+        }
+        (None, Stop::Running(n)) if job.file.checksum != res_checksum(rows, &job.file.name) => {
+            note = Some(format!(
+                "{display}: statement {n} was running when the last runner stopped; the file changed since, so the run starts at statement {} (`--resume-from N` chooses another)",
+                res.done + 1
+            ));
+            res.done
+        }
+        (None, Stop::Running(n)) => {
+            let checked = match job.section.steps.get(n - 1).map(|s| &s.kind) {
+                Some(schema::StepKind::Sql { sql, .. }) if n == res.done + 1 => {
+                    d.committed(sql).map_err(|e| e.into_error())?
+                }
+                _ => None,
+            };
+            let origin = job
+                .section
+                .steps
+                .get(n - 1)
+                .map_or("its closing COMMIT".to_string(), |s| s.origin.clone());
+            match checked {
+                Some(true) => {
+                    note = Some(format!(
+                        "{display}: {origin} was running when the last runner stopped; the database shows it committed, so the run goes on after it"
+                    ));
+                    n
+                }
+                Some(false) => {
+                    note = Some(format!(
+                        "{display}: {origin} was running when the last runner stopped; the database shows it did not commit, so the run starts with it"
+                    ));
+                    res.done
+                }
+                None => {
+                    let (again, after) = (res.done + 1, n + 1);
+                    let what = if n > res.done + 1 {
+                        format!(
+                            "{origin} was running when the runner stopped; it commits {} together, and furrow cannot tell whether it did",
+                            span_text(res.done + 1, n)
+                        )
+                    } else {
+                        format!(
+                            "{origin} was running when the runner stopped, and furrow cannot tell whether it committed"
+                        )
+                    };
+                    return Err(Error::new(Kind::Partial, format!("{display}: {what}"))
+                        .detail(if res.done == 0 {
+                            "no statement before it is recorded as committed".to_string()
+                        } else {
+                            format!("{} committed", span_text(1, res.done))
+                        })
+                        .hint(format!(
+                            "check the database, then run `furrow migrate:latest --resume-from {again}` if it did not commit (it runs again), or `--resume-from {after}` if it did; or `furrow migrate:down {}` to run its down section",
+                            job.file.name
+                        ))
+                        .with_data(
+                            "partial",
+                            serde_json::json!({"name": job.file.name, "statements_applied": res.done, "statement_running": n}),
+                        ));
+                }
+            }
+        }
+    };
+    check_resume(&job, &res.progress, res.done.min(total))?;
+    job.skip = skip;
+    Ok((job, note))
+}
+
+/// The file checksum recorded in a migration's row.
+fn res_checksum<'r>(rows: &'r [AppliedRow], name: &str) -> &'r str {
+    rows.iter()
+        .find(|r| r.name == name)
+        .map_or("", |r| r.checksum.as_str())
+}
+
+fn span_text(from: usize, to: usize) -> String {
+    if from == to {
+        format!("statement {from}")
+    } else {
+        format!("statements {from}–{to}")
+    }
 }
 
 pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
@@ -271,7 +395,7 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
         let rows = read_rows_if_any(&mut *d, &table)?;
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
-        let jobs = latest_jobs(&files, &p, &*d, ctx.config)?;
+        let jobs = latest_jobs(ctx, &files, &rows, &p, &mut *d, opts.resume_from)?;
         if jobs.is_empty() {
             let mut r = ctx.report("migrate:latest");
             r.line(Style::Success, "Already up to date")
@@ -291,8 +415,9 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
     }
     // Nothing pending is nothing pending whoever else runs: answer without taking the lock
     // (a write transaction, and its fsyncs).
+    // Partial rows are judged only under the lock: another runner may be working on one.
     let (files, rows) = read_state(ctx)?;
-    {
+    if opts.resume_from.is_none() {
         let p = plan::latest(&files, &rows, &pol)?;
         if p.resume.is_none() && p.pending.is_empty() {
             warn_history(ctx, &p.modified, &p.missing);
@@ -306,7 +431,7 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
     locked(ctx, |d, rows| {
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
-        let jobs = latest_jobs(&files, &p, &*d, ctx.config)?;
+        let jobs = latest_jobs(ctx, &files, &rows, &p, d, opts.resume_from)?;
         let mut r = ctx.report("migrate:latest");
         if jobs.is_empty() {
             r.line(Style::Success, "Already up to date")
@@ -314,12 +439,7 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
                 .set("migrations", json!([]));
             return Ok(r);
         }
-        let done = Runner {
-            driver: d,
-            table: &table,
-            out: ctx.out,
-        }
-        .run(jobs, Direction::Up, p.batch)?;
+        let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Up, p.batch)?;
         r.line(
             Style::Success,
             format!("Batch {} run: {} migrations", p.batch, done.len()),
@@ -331,19 +451,31 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
 }
 
 fn latest_jobs<'a>(
+    ctx: &Ctx,
     files: &'a [MigrationFile],
+    rows: &[AppliedRow],
     p: &plan::LatestPlan,
-    d: &dyn Driver,
-    config: &Config,
+    d: &mut dyn Driver,
+    resume_from: Option<usize>,
 ) -> Result<Vec<Job<'a>>> {
     let mut jobs = Vec::new();
-    if let Some(res) = &p.resume {
-        let mut job = up_jobs(files, &[res.file], d, config)?.remove(0);
-        job.skip = res.done;
-        check_resume(&job, &res.checksums)?;
-        jobs.push(job);
+    match &p.resume {
+        Some(res) => {
+            let (job, note) = resume_job(files, res, rows, d, ctx.config, resume_from)?;
+            if let Some(n) = note {
+                ctx.out.note(n);
+            }
+            jobs.push(job);
+        }
+        None if resume_from.is_some() => {
+            return Err(Error::usage(
+                "--resume-from: no migration is partially applied, so there is nothing to resume",
+            )
+            .hint("`furrow migrate:status` shows partial migrations"))
+        }
+        None => {}
     }
-    jobs.extend(up_jobs(files, &p.pending, d, config)?);
+    jobs.extend(up_jobs(files, &p.pending, &*d, ctx.config)?);
     Ok(jobs)
 }
 
@@ -395,12 +527,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
         }
         let jobs = down_jobs(&files, &reverts, &mut *d, ctx.config)?;
         let title = summary(&reverts, jobs.len(), "rolled back");
-        let done = Runner {
-            driver: d,
-            table: &table,
-            out: ctx.out,
-        }
-        .run(jobs, Direction::Down, 0)?;
+        let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Down, 0)?;
         r.line(Style::Success, title);
         done_lines(&mut r, &done);
         r.set("migrations", done_json(&done));
@@ -417,8 +544,8 @@ pub fn up(ctx: &Ctx, name: Option<&str>, opts: RunOpts) -> Result<Report> {
         warn_history(ctx, &p.modified, &p.missing);
         let mut r = ctx.report("migrate:up");
         // A fixed partial migration is finished first, whatever was asked.
-        let jobs = if p.resume.is_some() && name.is_none() {
-            let mut jobs = latest_jobs(&files, &p, &*d, ctx.config)?;
+        let jobs = if (p.resume.is_some() || opts.resume_from.is_some()) && name.is_none() {
+            let mut jobs = latest_jobs(ctx, &files, &rows, &p, d, opts.resume_from)?;
             jobs.truncate(1);
             jobs
         } else {
@@ -432,12 +559,7 @@ pub fn up(ctx: &Ctx, name: Option<&str>, opts: RunOpts) -> Result<Report> {
                 .set("migrations", json!([]));
             return Ok(r);
         }
-        let done = Runner {
-            driver: d,
-            table: &table,
-            out: ctx.out,
-        }
-        .run(jobs, Direction::Up, p.batch)?;
+        let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Up, p.batch)?;
         r.line(
             Style::Success,
             format!("Batch {} ran the following migrations:", p.batch),
@@ -460,12 +582,7 @@ pub fn down(ctx: &Ctx, name: Option<&str>) -> Result<Report> {
         };
         let batch = revert.row.batch;
         let jobs = down_jobs(&files, std::slice::from_ref(&revert), &mut *d, ctx.config)?;
-        let done = Runner {
-            driver: d,
-            table: &table,
-            out: ctx.out,
-        }
-        .run(jobs, Direction::Down, 0)?;
+        let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Down, 0)?;
         r.line(
             Style::Success,
             format!("Batch {batch} rolled back the following migrations:"),
@@ -541,11 +658,17 @@ pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
             ),
             (State::Partial, Some(row)) => (
                 Style::Problem,
-                format!(
-                    "{} statement(s) committed, then failed: {}",
-                    row.statements_applied.unwrap_or(0),
-                    row.error.as_deref().unwrap_or("?")
-                ),
+                match row.statement_running.filter(|_| row.error.is_none()) {
+                    Some(n) => format!(
+                        "{} statement(s) committed; statement {n} was running when progress was last recorded, and may have committed",
+                        row.statements_applied.unwrap_or(0)
+                    ),
+                    None => format!(
+                        "{} statement(s) committed, then failed: {}",
+                        row.statements_applied.unwrap_or(0),
+                        row.error.as_deref().unwrap_or("?")
+                    ),
+                },
             ),
             _ => (Style::Item, String::new()),
         };
@@ -568,6 +691,7 @@ pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
             j["duration_ms"] = json!(row.duration_ms);
             if it.state == State::Partial {
                 j["statements_applied"] = json!(row.statements_applied);
+                j["statement_running"] = json!(row.statement_running);
                 j["error"] = json!(row.error);
             }
         }
@@ -686,6 +810,7 @@ pub fn sql(ctx: &Ctx, name: &str, down: bool) -> Result<Report> {
         file,
         section,
         skip: 0,
+        row_exists: false,
     };
     let sql = preview(&job, dialect);
     let mut r = Report::new("migrate:sql");

@@ -93,14 +93,25 @@ pub fn next_batch(rows: &[AppliedRow]) -> i64 {
         + 1
 }
 
-/// A partial migration to finish from the statement that failed.
+/// A partial migration to finish.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Resume {
     pub file: usize,
-    /// Statements already committed (the run starts after them).
+    /// Statements known to be committed (the run starts after them).
     pub done: usize,
-    /// Their recorded checksums, compared with the file's before resuming.
-    pub checksums: Vec<String>,
+    /// Their chained checksum, compared with the file's before resuming.
+    pub progress: String,
+    pub stop: Stop,
+}
+
+/// How a partial migration stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// A statement failed; `file_changed` says whether the file was edited since.
+    Failed { file_changed: bool },
+    /// The runner stopped (killed, lost its connection) while this statement (1-based) ran:
+    /// it may have committed.
+    Running(usize),
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -187,13 +198,17 @@ pub fn latest(files: &[MigrationFile], rows: &[AppliedRow], policy: &Policy) -> 
         };
         let file = &files[idx];
         let done = row.statements_applied.unwrap_or(0).max(0) as usize;
-        if file.checksum == row.checksum {
-            return Err(partial_error(row, &file.display));
-        }
+        let stop = match row.statement_running {
+            Some(n) if n > 0 && row.error.is_none() => Stop::Running(n as usize),
+            _ => Stop::Failed {
+                file_changed: file.checksum != row.checksum,
+            },
+        };
         plan.resume = Some(Resume {
             file: idx,
             done,
-            checksums: row.statement_checksums.clone(),
+            progress: row.progress_checksum.clone().unwrap_or_default(),
+            stop,
         });
         // A fixed partial migration is no longer "modified": it is being finished.
         plan.modified.retain(|n| n != &row.name);
@@ -209,16 +224,28 @@ pub fn latest(files: &[MigrationFile], rows: &[AppliedRow], policy: &Policy) -> 
 
 pub fn partial_error(row: &AppliedRow, display: &str) -> Error {
     let done = row.statements_applied.unwrap_or(0);
+    let stopped_at = row.statement_running.filter(|n| *n > 0);
+    if let (Some(n), None) = (stopped_at, &row.error) {
+        return Error::new(
+            Kind::Partial,
+            format!(
+                "{display} is partially applied: {done} statement(s) committed, and statement {n} was running when the runner stopped (it may have committed)"
+            ),
+        )
+        .hint("run `furrow migrate:latest` to finish it (it checks what it can, or tells you how to choose where to resume), or `furrow migrate:down NAME` to run its down section")
+        .with_data("partial", serde_json::json!(row.name));
+    }
     Error::new(
         Kind::Partial,
         format!(
-            "{display} is partially applied: {done} statement(s) committed, then statement {} failed: {}",
-            done + 1,
+            "{display} is partially applied: {done} statement(s) committed, then it failed: {}",
             row.error.as_deref().unwrap_or("unknown error")
         ),
     )
     .hint(format!(
-        "fix statement {} in the file and run `furrow migrate:latest` to resume from it, or run `furrow migrate:down {}` to run its down section",
+        "fix statement {} and run `furrow migrate:latest` to resume at statement {} (or, if it failed for a passing reason, `furrow migrate:latest --resume-from {}`), or run `furrow migrate:down {}` to run its down section",
+        stopped_at.unwrap_or(done + 1),
+        done + 1,
         done + 1,
         row.name
     ))
@@ -370,7 +397,8 @@ mod tests {
             state: RowState::Applied,
             statements_applied: None,
             error: None,
-            statement_checksums: vec![],
+            progress_checksum: None,
+            statement_running: None,
         }
     }
 
@@ -468,23 +496,42 @@ mod tests {
         let mut r = row(1, "20240101000000_a.sql", 1, "a");
         r.state = RowState::Partial;
         r.statements_applied = Some(2);
-        r.statement_checksums = vec!["x".into(), "y".into()];
-        let e = latest(&files, std::slice::from_ref(&r), &LAX).unwrap_err();
+        r.progress_checksum = Some("h2".into());
+        r.error = Some("no such table: x".into());
+        r.statement_running = Some(3);
+        let p = latest(&files, std::slice::from_ref(&r), &LAX).unwrap();
+        assert_eq!(
+            p.resume.as_ref().map(|r| r.stop),
+            Some(Stop::Failed {
+                file_changed: false
+            })
+        );
+        let e = partial_error(&r, "migrations/a.sql");
         assert_eq!(e.kind, Kind::Partial);
-        assert!(e.message.contains("statement 3 failed"), "{}", e.message);
+        assert!(e.message.contains("then it failed"), "{}", e.message);
+        assert!(e.hint.as_deref().unwrap_or("").contains("fix statement 3"));
         let fixed = vec![
             file("20240101000000_a.sql", "a fixed"),
             file("20240102000000_b.sql", "b"),
         ];
-        let p = latest(&fixed, &[r], &LAX).unwrap();
+        let p = latest(&fixed, std::slice::from_ref(&r), &LAX).unwrap();
         assert_eq!(
             p.resume,
             Some(Resume {
                 file: 0,
                 done: 2,
-                checksums: vec!["x".into(), "y".into()]
+                progress: "h2".into(),
+                stop: Stop::Failed { file_changed: true }
             })
         );
+        // Killed while statement 3 ran: resumable with the file as it is.
+        r.statement_running = Some(3);
+        r.error = None;
+        let p = latest(&files, std::slice::from_ref(&r), &LAX).unwrap();
+        assert_eq!(p.resume.as_ref().map(|r| r.stop), Some(Stop::Running(3)));
+        assert!(partial_error(&r, "a")
+            .message
+            .contains("statement 3 was running"));
         assert_eq!(p.pending, vec![1]);
         assert!(p.modified.is_empty());
     }

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crate::db::{Dialect, Driver};
+use crate::db::{Dialect, Driver, Session};
 use crate::error::{Error, Kind, Result};
 use crate::interrupt;
 use crate::report::Output;
@@ -17,8 +17,11 @@ use super::source::{step_checksum, MigrationFile, Section};
 pub struct Job<'a> {
     pub file: &'a MigrationFile,
     pub section: Section,
-    /// Statements already committed by an earlier, partial run (they are skipped).
+    /// Statements already committed by an earlier, partial run (they are skipped; the
+    /// session settings among them are replayed first).
     pub skip: usize,
+    /// Its tracking row exists already (a partial one being finished).
+    pub row_exists: bool,
 }
 
 /// A migration that ran.
@@ -30,7 +33,11 @@ pub struct Done {
 }
 
 pub struct Runner<'a> {
+    /// The runner's own connection: the lock and the tracking rows.
     pub driver: &'a mut dyn Driver,
+    /// The connection that runs the migrations' statements, where the engine needs one of
+    /// its own (MySQL); `None`: `driver` runs them too.
+    pub work: Option<Box<dyn Driver>>,
     pub table: &'a str,
     pub out: &'a Output,
 }
@@ -59,7 +66,54 @@ fn engine_name(d: Dialect) -> &'static str {
     }
 }
 
-impl Runner<'_> {
+/// "statements 1–3" / "statement 2".
+fn span(from: usize, to: usize) -> String {
+    if from == to {
+        format!("statement {from}")
+    } else {
+        format!("statements {from}–{to}")
+    }
+}
+
+/// Where a statement-by-statement run stands.
+struct Progress {
+    session: Session,
+    /// Statements (from the start of the section) whose effects are durable.
+    durable: usize,
+    /// The chained checksum of those statements.
+    durable_hash: String,
+    /// The chained checksum of every statement run so far.
+    hash: String,
+    row_exists: bool,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner on `driver`, with a connection of its own for the statements where the
+    /// engine needs one; Ctrl-C then interrupts that connection.
+    pub fn new(driver: &'a mut dyn Driver, table: &'a str, out: &'a Output) -> Result<Self> {
+        let work = driver.open_session().map_err(|e| {
+            e.into_error()
+                .context("cannot open a second connection for the migrations' statements")
+        })?;
+        if let Some(w) = &work {
+            interrupt::set_hook(w.interrupter());
+        }
+        Ok(Runner {
+            driver,
+            work,
+            table,
+            out,
+        })
+    }
+
+    /// The connection that runs the statements.
+    fn w(&mut self) -> &mut dyn Driver {
+        match &mut self.work {
+            Some(w) => &mut **w,
+            None => &mut *self.driver,
+        }
+    }
+
     /// Runs the jobs in order; stops at the first failure. `batch` is the batch new rows get.
     pub fn run(&mut self, jobs: Vec<Job<'_>>, dir: Direction, batch: i64) -> Result<Vec<Done>> {
         let mut done: Vec<Done> = Vec::new();
@@ -85,16 +139,25 @@ impl Runner<'_> {
         if rebuilds {
             // SQLite's table rebuild needs foreign key enforcement off, which only
             // works outside a transaction; violations are checked before commit.
-            self.driver
+            self.w()
                 .set_foreign_keys(false)
                 .map_err(|e| e.into_error())?;
         }
-        let result = match non_transactional_reason(&*self.driver, &job.section) {
+        let result = match non_transactional_reason(self.w(), &job.section) {
             None => self.run_transactional(job, dir, batch, rebuilds, started),
             Some(reason) => self.run_statementwise(job, dir, batch, &reason, started),
         };
         if rebuilds {
-            let _ = self.driver.set_foreign_keys(true);
+            let _ = self.w().set_foreign_keys(true);
+        }
+        // The next migration starts in a clean session, whatever this one set.
+        if self.work.is_some() {
+            let reset = self.w().reset_session();
+            if let (Ok(_), Err(e)) = (&result, reset) {
+                return Err(e
+                    .into_error()
+                    .context("cannot reset the session after the migration"));
+            }
         }
         result
     }
@@ -108,7 +171,7 @@ impl Runner<'_> {
         started: Instant,
     ) -> Result<Done> {
         let file = job.file;
-        self.driver.begin().map_err(|e| e.into_error())?;
+        self.w().begin().map_err(|e| e.into_error())?;
         let body = (|| -> Result<()> {
             for step in &job.section.steps[job.skip..] {
                 interrupt::check()?;
@@ -121,18 +184,32 @@ impl Runner<'_> {
             if check_fks {
                 self.check_foreign_keys(file)?;
             }
-            self.record(job, dir, batch, started)
+            // The tracking row commits with the migration, on the same connection.
+            let (table, rec) = (self.table, self.record_of(job, dir, batch, started));
+            let w = self.w();
+            match dir {
+                Direction::Up => track::record_migration(w, table, &rec, job.row_exists),
+                Direction::Down => track::delete_migration(w, table, &file.name),
+            }
         })();
         match body {
-            Ok(()) => {
-                self.driver.commit().map_err(|e| {
-                    e.into_error()
-                        .context(format!("{}: cannot commit", file.display))
-                })?;
-                Ok(self.done(job, started))
-            }
+            Ok(()) => match self.w().commit() {
+                Ok(()) => Ok(self.done(job, started)),
+                // The COMMIT's answer was lost (or a late interrupt hit it): the tracking
+                // table, read on the runner's own connection, says whether it went through.
+                Err(e) if self.work.is_some() && self.committed_after_all(job, dir) => {
+                    self.out.warn(format!(
+                        "{}: the server's answer to COMMIT was an error ({e}), but the migration is recorded: it committed",
+                        file.display
+                    ));
+                    Ok(self.done(job, started))
+                }
+                Err(e) => Err(e
+                    .into_error()
+                    .context(format!("{}: cannot commit", file.display))),
+            },
             Err(e) => {
-                let _ = self.driver.rollback();
+                let _ = self.w().rollback();
                 let what = match dir {
                     Direction::Up => {
                         "the migration was rolled back: none of its statements were applied"
@@ -148,6 +225,44 @@ impl Runner<'_> {
         }
     }
 
+    /// After a failed COMMIT: does the tracking table show the migration's change?
+    fn committed_after_all(&mut self, job: &Job<'_>, dir: Direction) -> bool {
+        let Ok(rows) = track::read_migrations(self.driver, self.table) else {
+            return false;
+        };
+        let row = rows.iter().find(|r| r.name == job.file.name);
+        match dir {
+            Direction::Up => row.is_some_and(|r| r.state == RowState::Applied),
+            Direction::Down => row.is_none(),
+        }
+    }
+
+    /// Records on the runner's own connection that statement `running` (1-based) is about
+    /// to run, so that a kill at any moment leaves an account that is true.
+    fn record_running(
+        &mut self,
+        job: &Job<'_>,
+        batch: i64,
+        p: &mut Progress,
+        running: usize,
+        started: Instant,
+    ) -> Result<()> {
+        let rec = MigrationRecord {
+            name: &job.file.name,
+            batch,
+            checksum: &job.file.checksum,
+            duration_ms: elapsed_ms(started),
+            state: RowState::Partial,
+            statements_applied: Some(p.durable as i64),
+            error: None,
+            progress_checksum: Some(&p.durable_hash),
+            statement_running: Some(running as i64),
+        };
+        track::record_migration(self.driver, self.table, &rec, p.row_exists)?;
+        p.row_exists = true;
+        Ok(())
+    }
+
     fn run_statementwise(
         &mut self,
         job: &Job<'_>,
@@ -160,36 +275,104 @@ impl Runner<'_> {
         let steps = &job.section.steps;
         let total = steps.len();
         let checksums: Vec<String> = steps.iter().map(step_checksum).collect();
-        for (k, step) in steps.iter().enumerate().skip(job.skip) {
-            let outcome = interrupt::check()
-                .and_then(|_| self.exec(step).map_err(|e| step_error(file, step, e, dir)));
-            if let Err(e) = outcome {
-                return Err(self.stopped_at(job, dir, batch, k, total, &checksums, reason, e));
-            }
-            // Record progress while more statements follow, so even a killed run leaves
-            // an honest account of what committed.
-            if dir == Direction::Up && k + 1 < total {
-                track::record_migration(
-                    self.driver,
-                    self.table,
-                    &MigrationRecord {
-                        name: &file.name,
-                        batch,
-                        checksum: &file.checksum,
-                        duration_ms: elapsed_ms(started),
-                        state: RowState::Partial,
-                        statements_applied: Some((k + 1) as i64),
-                        error: Some("in progress (or the runner was killed)"),
-                        statement_checksums: &checksums[..=k],
-                    },
-                )?;
+        let skipped_hash = checksums[..job.skip.min(total)]
+            .iter()
+            .fold(String::new(), |h, c| track::chain(&h, c));
+        let mut p = Progress {
+            session: Session::FRESH,
+            durable: job.skip,
+            durable_hash: skipped_hash.clone(),
+            hash: skipped_hash,
+            row_exists: job.row_exists,
+        };
+        // A resumed run replays the session settings (SET, USE …) of the statements it
+        // skips, so the rest runs as it would have in one go.
+        for step in &steps[..job.skip.min(total)] {
+            if let StepKind::Sql { sql, params } = &step.kind {
+                if self.w().is_session_setting(sql) {
+                    self.out.statement(&step.origin, sql);
+                    let w = self.w();
+                    let replayed = w
+                        .execute(sql, params)
+                        .and_then(|_| w.session_after(sql, p.session));
+                    match replayed {
+                        Ok(s) => p.session = s,
+                        Err(e) => {
+                            return Err(step_error(file, step, e.into_error(), dir)
+                                .detail("replaying the session settings before the resume point failed; nothing of it ran"))
+                        }
+                    }
+                }
             }
         }
-        self.record(job, dir, batch, started)?;
+        for (k, step) in steps.iter().enumerate().skip(job.skip) {
+            if let Err(e) = interrupt::check() {
+                return Err(self.stopped_at(job, dir, batch, k, &mut p, reason, e, false));
+            }
+            let sql = match &step.kind {
+                StepKind::Sql { sql, .. } => sql.as_str(),
+                _ => "",
+            };
+            let may_commit =
+                !matches!(step.kind, StepKind::Sql { .. }) || self.w().may_commit(sql, p.session);
+            if dir == Direction::Up && may_commit {
+                self.record_running(job, batch, &mut p, k + 1, started)?;
+            }
+            let mut lost = false;
+            let outcome = self.exec_tracking_loss(step, &mut lost);
+            let outcome = outcome.and_then(|_| {
+                let session = p.session;
+                self.w().session_after(sql, session).map_err(|e| {
+                    lost = e.connection_lost;
+                    e.into_error()
+                })
+            });
+            match outcome {
+                Ok(session) => p.session = session,
+                Err(e) => {
+                    let e = step_error(file, step, e, dir);
+                    return Err(self.stopped_at(job, dir, batch, k, &mut p, reason, e, lost));
+                }
+            }
+            p.hash = track::chain(&p.hash, &checksums[k]);
+            if !p.session.in_transaction {
+                p.durable = k + 1;
+                p.durable_hash = p.hash.clone();
+            }
+        }
+        if p.session.in_transaction {
+            // The migration left a transaction open (SET AUTOCOMMIT=0 without a COMMIT):
+            // its statements are applied when it commits, as if the file ended with COMMIT.
+            if dir == Direction::Up {
+                self.record_running(job, batch, &mut p, total + 1, started)?;
+            }
+            if let Err(e) = self.w().commit() {
+                let lost = e.connection_lost;
+                let e = e.into_error().context(format!(
+                    "{}: cannot commit the transaction the migration left open",
+                    file.display
+                ));
+                return Err(self.stopped_at(job, dir, batch, total, &mut p, reason, e, lost));
+            }
+        }
+        self.record(job, dir, batch, started, p.row_exists)?;
         Ok(self.done(job, started))
     }
 
-    /// A statement-by-statement run stopped at statement `k` (0-based).
+    /// Runs a step, noting whether a failure lost the connection.
+    fn exec_tracking_loss(&mut self, step: &Step, lost: &mut bool) -> Result<u64> {
+        if let StepKind::Sql { sql, params } = &step.kind {
+            self.out.statement(&step.origin, sql);
+            return self.w().execute(sql, params).map_err(|e| {
+                *lost = e.connection_lost;
+                e.into_error()
+            });
+        }
+        self.exec(step)
+    }
+
+    /// A statement-by-statement run stopped at statement `k` (0-based; `total` for the
+    /// closing commit). `lost`: the connection went away, so the statement may have committed.
     #[allow(clippy::too_many_arguments)]
     fn stopped_at(
         &mut self,
@@ -197,34 +380,62 @@ impl Runner<'_> {
         dir: Direction,
         batch: i64,
         k: usize,
-        total: usize,
-        checksums: &[String],
+        p: &mut Progress,
         reason: &str,
         e: Error,
+        lost: bool,
     ) -> Error {
         let file = job.file;
-        if k == 0 {
-            let e = e.detail(match dir {
-                Direction::Up => "nothing of it was applied (its first statement failed)",
-                Direction::Down => "nothing of its down section ran (its first statement failed); it is still applied",
-            });
-            return if e.is_interrupted() {
-                Error::interrupted().context(&file.display)
-            } else {
-                e
-            };
-        }
-        let message = if e.is_interrupted() {
+        let total = job.section.steps.len();
+        // Whatever ran inside a transaction the migration opened is undone with it.
+        let rolled_back = (p.durable < k && p.session.in_transaction).then(|| {
+            let _ = self.w().reset_session();
+            span(p.durable + 1, k)
+        });
+        let interrupted = e.is_interrupted();
+        let message = if interrupted {
             "interrupted by Ctrl-C".to_string()
         } else {
             e.message.clone()
         };
-        let committed = if k == 1 {
-            format!("statement 1 of {total} committed and cannot be undone: {reason}")
-        } else {
-            format!("statements 1–{k} of {total} committed and cannot be undone: {reason}")
-        };
+        let mut details = Vec::new();
+        if p.durable > 0 {
+            details.push(format!(
+                "{} of {total} committed and cannot be undone: {reason}",
+                span(1, p.durable)
+            ));
+        }
+        if let Some(rb) = &rolled_back {
+            details.push(format!(
+                "{rb} ran inside a transaction the migration opened (SET AUTOCOMMIT=0 or START TRANSACTION) and were rolled back"
+            ));
+        }
+        if lost {
+            details.push(if k < total {
+                format!(
+                    "statement {} was running when the connection was lost: it may have committed",
+                    k + 1
+                )
+            } else {
+                "its closing COMMIT was running when the connection was lost: it may have committed"
+                    .to_string()
+            });
+        }
+        let nothing = p.durable == 0 && !lost && rolled_back.is_none();
+        if p.durable == 0 && !lost {
+            details.push(match dir {
+                Direction::Up => "nothing of it was applied".to_string(),
+                Direction::Down => {
+                    "nothing of its down section ran; it is still applied".to_string()
+                }
+            });
+        }
         let recorded = match dir {
+            // Nothing committed and nothing may have: no row, as if it never ran.
+            Direction::Up if nothing && !p.row_exists => Ok(()),
+            Direction::Up if nothing && job.skip == 0 && !job.row_exists => {
+                track::delete_migration(self.driver, self.table, &file.name)
+            }
             Direction::Up => track::record_migration(
                 self.driver,
                 self.table,
@@ -234,11 +445,14 @@ impl Runner<'_> {
                     checksum: &file.checksum,
                     duration_ms: 0,
                     state: RowState::Partial,
-                    statements_applied: Some(k as i64),
-                    error: Some(&message),
-                    statement_checksums: &checksums[..k],
+                    statements_applied: Some(p.durable as i64),
+                    error: (!lost).then_some(message.as_str()),
+                    progress_checksum: Some(&p.durable_hash),
+                    statement_running: Some(k as i64 + 1),
                 },
+                p.row_exists,
             ),
+            Direction::Down if p.durable == 0 => Ok(()),
             Direction::Down => track::record_down_error(
                 self.driver,
                 self.table,
@@ -250,14 +464,24 @@ impl Runner<'_> {
             ),
         };
         let mut err = Error {
-            kind: if e.is_interrupted() {
+            kind: if interrupted {
                 Kind::Interrupted
+            } else if nothing {
+                e.kind
             } else {
                 Kind::Partial
             },
             ..e
         };
-        err = err.detail(committed);
+        if interrupted && nothing {
+            err = Error::interrupted().context(&file.display);
+        }
+        for d in details {
+            err = err.detail(d);
+        }
+        if nothing {
+            return err;
+        }
         match (dir, recorded) {
             (Direction::Up, Ok(())) => {
                 err = err
@@ -265,12 +489,24 @@ impl Runner<'_> {
                         "{} is recorded as partial in `{}`",
                         file.name, self.table
                     ))
-                    .hint(format!(
-                        "fix statement {} and run `furrow migrate:latest` to resume from it, or run `furrow migrate:down {}` to run its down section",
-                        k + 1,
-                        file.name
-                    ))
-                    .with_data("partial", serde_json::json!({"name": file.name, "statements_applied": k, "statements": total}));
+                    .hint(if lost || interrupted {
+                        format!(
+                            "run `furrow migrate:latest` to finish it from statement {}, or `furrow migrate:down {}` to run its down section",
+                            p.durable + 1,
+                            file.name
+                        )
+                    } else {
+                        format!(
+                            "fix statement {} and run `furrow migrate:latest` to resume at statement {}, or run `furrow migrate:down {}` to run its down section",
+                            k + 1,
+                            p.durable + 1,
+                            file.name
+                        )
+                    })
+                    .with_data(
+                        "partial",
+                        serde_json::json!({"name": file.name, "statements_applied": p.durable, "statements": total}),
+                    );
             }
             (Direction::Down, Ok(())) => {
                 err = err.hint(format!(
@@ -288,28 +524,39 @@ impl Runner<'_> {
         err
     }
 
+    fn record_of<'j>(
+        &self,
+        job: &'j Job<'_>,
+        _dir: Direction,
+        batch: i64,
+        started: Instant,
+    ) -> MigrationRecord<'j> {
+        MigrationRecord {
+            name: &job.file.name,
+            batch,
+            checksum: &job.file.checksum,
+            duration_ms: elapsed_ms(started),
+            state: RowState::Applied,
+            statements_applied: Some(job.section.steps.len() as i64),
+            error: None,
+            progress_checksum: None,
+            statement_running: None,
+        }
+    }
+
     fn record(
         &mut self,
         job: &Job<'_>,
         dir: Direction,
         batch: i64,
         started: Instant,
+        exists: bool,
     ) -> Result<()> {
         match dir {
-            Direction::Up => track::record_migration(
-                self.driver,
-                self.table,
-                &MigrationRecord {
-                    name: &job.file.name,
-                    batch,
-                    checksum: &job.file.checksum,
-                    duration_ms: elapsed_ms(started),
-                    state: RowState::Applied,
-                    statements_applied: Some(job.section.steps.len() as i64),
-                    error: None,
-                    statement_checksums: &[],
-                },
-            ),
+            Direction::Up => {
+                let rec = self.record_of(job, dir, batch, started);
+                track::record_migration(self.driver, self.table, &rec, exists)
+            }
             Direction::Down => track::delete_migration(self.driver, self.table, &job.file.name),
         }
     }
@@ -324,7 +571,7 @@ impl Runner<'_> {
 
     fn check_foreign_keys(&mut self, file: &MigrationFile) -> Result<()> {
         let rows = self
-            .driver
+            .w()
             .query("PRAGMA foreign_key_check", &[])
             .map_err(|e| e.into_error())?;
         if rows.is_empty() {
@@ -356,11 +603,11 @@ impl Runner<'_> {
         match &step.kind {
             StepKind::Sql { sql, params } => {
                 self.out.statement(&step.origin, sql);
-                self.driver.execute(sql, params).map_err(|e| e.into_error())
+                self.w().execute(sql, params).map_err(|e| e.into_error())
             }
             StepKind::SqliteRebuild { table, change } => {
                 let live = self
-                    .driver
+                    .w()
                     .sqlite_master(table)
                     .map_err(|e| e.into_error())?
                     .ok_or_else(|| Error::database(format!("no such table: {table}")))?;
@@ -368,31 +615,31 @@ impl Runner<'_> {
                     .map_err(Error::validation)?;
                 // Renaming the rebuilt table must not rewrite references to the old one;
                 // only during the rebuild (a plain rename_table should update them).
-                self.driver
+                self.w()
                     .execute("PRAGMA legacy_alter_table = ON", &[])
                     .map_err(|e| e.into_error())?;
                 let result = statements.iter().try_for_each(|sql| {
                     interrupt::check()?;
                     self.out.statement(&step.origin, sql);
-                    self.driver
+                    self.w()
                         .execute(sql, &[])
                         .map(|_| ())
                         .map_err(|e| e.into_error())
                 });
-                let reset = self.driver.execute("PRAGMA legacy_alter_table = OFF", &[]);
+                let reset = self.w().execute("PRAGMA legacy_alter_table = OFF", &[]);
                 result?;
                 reset.map_err(|e| e.into_error())?;
                 Ok(0)
             }
             StepKind::DropIndexIfExists { table, name } => {
                 if !self
-                    .driver
+                    .w()
                     .index_exists(table, name)
                     .map_err(|e| e.into_error())?
                 {
                     return Ok(0);
                 }
-                let d = self.driver.dialect();
+                let d = self.w().dialect();
                 let sql = match d {
                     Dialect::Mysql => format!(
                         "DROP INDEX {} ON {}",
@@ -402,14 +649,14 @@ impl Runner<'_> {
                     Dialect::Sqlite => format!("DROP INDEX {}", d.quote_ident(name)),
                 };
                 self.out.statement(&step.origin, &sql);
-                self.driver.execute(&sql, &[]).map_err(|e| e.into_error())
+                self.w().execute(&sql, &[]).map_err(|e| e.into_error())
             }
             StepKind::DropForeignKeysOn { table, columns } => {
                 let names = self
-                    .driver
+                    .w()
                     .foreign_keys_on(table, columns)
                     .map_err(|e| e.into_error())?;
-                let d = self.driver.dialect();
+                let d = self.w().dialect();
                 for name in names {
                     let sql = format!(
                         "ALTER TABLE {} DROP FOREIGN KEY {}",
@@ -417,19 +664,19 @@ impl Runner<'_> {
                         d.quote_ident(&name)
                     );
                     self.out.statement(&step.origin, &sql);
-                    self.driver.execute(&sql, &[]).map_err(|e| e.into_error())?;
+                    self.w().execute(&sql, &[]).map_err(|e| e.into_error())?;
                 }
                 Ok(0)
             }
             StepKind::DeleteByPrimaryKey { table, rows } => {
-                let key = self.driver.primary_key(table).map_err(|e| e.into_error())?;
+                let key = self.w().primary_key(table).map_err(|e| e.into_error())?;
                 if key.is_empty() {
                     return Err(Error::validation(format!(
                         "cannot delete the inserted rows of `{table}`: it has no primary key"
                     ))
                     .hint("give the insert a `key:` listing the columns that identify its rows"));
                 }
-                let dialect = self.driver.dialect();
+                let dialect = self.w().dialect();
                 let statements =
                     schema::delete_by_key(table, &key, rows, dialect).map_err(Error::validation)?;
                 let mut n = 0;
@@ -437,7 +684,7 @@ impl Runner<'_> {
                     interrupt::check()?;
                     self.out.statement(&step.origin, &sql);
                     n += self
-                        .driver
+                        .w()
                         .execute(&sql, &params)
                         .map_err(|e| e.into_error())?;
                 }

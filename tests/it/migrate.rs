@@ -285,7 +285,7 @@ both! {
             "20240101000000_a.sql",
             "-- migrate:up transaction:false\nCREATE TABLE a (id INTEGER);\nINSERT INTO a VALUES (100);\nINSERT INTO a VALUES (2);\nINSERT INTO a VALUES (3);\n\n-- migrate:down\nDROP TABLE a;\n",
         );
-        p.run(&["migrate:latest"]).code(1).has("statement 2 (line 3) changed since it was committed");
+        p.run(&["migrate:latest"]).code(1).has("statements 1–2 changed since they were committed");
         // Fixed: resumes at statement 3.
         p.migration(
             "20240101000000_a.sql",
