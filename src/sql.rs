@@ -200,24 +200,10 @@ pub fn commits_implicitly_mysql(sql: &str) -> bool {
     }
 }
 
-/// The first bare word of a statement, uppercased (comments skipped): `INSERT`, `SET` …;
-/// empty when it starts with anything else (a quoted name, a conditional comment's body).
+/// The first word of a statement, uppercased (comments skipped, MySQL's `/*!NNNNN … */`
+/// read as code): `INSERT`, `SET` …; empty when there is none.
 pub fn first_word(sql: &str) -> String {
-    match tokens(sql, 1).into_iter().next() {
-        Some(Tok::Word(w)) => w,
-        _ => String::new(),
-    }
-}
-
-/// The first `n` bare words of a statement, uppercased, up to the first token that is not one.
-pub fn first_words(sql: &str, n: usize) -> Vec<String> {
-    tokens(sql, n)
-        .into_iter()
-        .map_while(|t| match t {
-            Tok::Word(w) => Some(w),
-            _ => None,
-        })
-        .collect()
+    leading_words(sql, 1).pop().unwrap_or_default()
 }
 
 /// The object a statement creates or drops, as far as a later run can check it:

@@ -188,6 +188,9 @@ pub fn pipelined(
         for chunk in rx {
             let (buf, rows, first) = chunk?;
             consume(&buf[..rows * width], rows, first)?;
+            if first == 1 {
+                crate::failpoint::pause("seed-load");
+            }
             total = first + rows as u64 - 1;
             crate::interrupt::check().map_err(|e| LoadError {
                 error: e,

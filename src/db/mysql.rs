@@ -658,7 +658,7 @@ impl Driver for MysqlDriver {
     }
 
     fn is_session_setting(&self, sql: &str) -> bool {
-        let toks = crate::sql::first_words(sql, 2);
+        let toks = crate::sql::leading_words(sql, 2);
         match toks.first().map(String::as_str) {
             Some("USE") => true,
             Some("SET") => !matches!(

@@ -75,6 +75,14 @@ impl SqliteDriver {
                 describe(path)
             ))
         })?;
+        // Double-quoted strings are identifiers only: SQLite's fallback would turn a
+        // misspelt column ("emial") into a string constant, silently (and not on MySQL).
+        for flag in [
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL,
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML,
+        ] {
+            let _ = conn.set_db_config(flag, false);
+        }
         let d = SqliteDriver { conn, busy_timeout };
         d.conn
             .busy_timeout(busy_timeout)
@@ -158,9 +166,9 @@ impl SqliteDriver {
         };
         match run(sql, &buf[..rows * width]) {
             Ok(c) => Ok(c as u64),
-            Err(e) if rows == 1 => Err(LoadError {
+            Err(e) if rows == 1 || !self.may_search_for_the_row(&e) => Err(LoadError {
                 error: self.err(e).into_error(),
-                rows: (first, first),
+                rows: (first, first + rows as u64 - 1),
             }),
             Err(e) => {
                 let one = load::insert_sql(Dialect::Sqlite, spec, 1);
@@ -179,6 +187,19 @@ impl SqliteDriver {
                 })
             }
         }
+    }
+
+    /// After a failed batch, replaying its rows one by one to name the bad one is safe only
+    /// for a constraint error inside a transaction that is still open: SQLite ends the
+    /// transaction itself on SQLITE_FULL, SQLITE_INTERRUPT, I/O errors …, and each replayed
+    /// row would then commit on its own.
+    fn may_search_for_the_row(&self, e: &rusqlite::Error) -> bool {
+        let constraint = matches!(
+            e,
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(f.code, ErrorCode::ConstraintViolation | ErrorCode::TypeMismatch)
+        );
+        constraint && !self.conn.is_autocommit() && !crate::interrupt::requested()
     }
 
     fn holder(&self, spec: &LockSpec) -> DbResult<Option<Holder>> {

@@ -476,7 +476,12 @@ fn parse_sql(
             crate::sql::split(body, m.line + 1, dialect).map_err(|e| split_error(file, e))?;
         let mut steps = Vec::with_capacity(stmts.len());
         for s in stmts {
-            if transaction && crate::sql::is_transaction_control(&s.sql) {
+            // MySQL runs a section with COMMIT (which commits implicitly) statement by
+            // statement anyway; only SQLite would wrap it in a transaction.
+            if transaction
+                && dialect == Dialect::Sqlite
+                && crate::sql::is_transaction_control(&s.sql)
+            {
                 return Err(Error::validation(format!(
                     "{} line {}: statement {} ({}) controls the transaction, but furrow already runs this migration in one",
                     file.display,

@@ -7,5 +7,6 @@ mod support;
 mod config;
 mod migrate;
 mod mysql;
+mod real;
 mod seeds;
 mod yaml;

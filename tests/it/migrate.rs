@@ -369,7 +369,14 @@ mod bad_input {
 
         fn transaction_control_in_a_transactional_migration(p) {
             p.migration("20240101000000_a.sql", "-- migrate:up\nBEGIN;\nCREATE TABLE a (id INTEGER);\nCOMMIT;\n");
-            p.run(&["migrate:latest"]).code(1).has("line 2").has("controls the transaction").has("transaction:false");
+            if p.backend == Backend::Sqlite {
+                p.run(&["migrate:latest"]).code(1).has("line 2").has("controls the transaction").has("transaction:false");
+            } else {
+                // MySQL commits the DDL implicitly, so the migration runs statement by
+                // statement, transaction control included (as dumps need).
+                p.run(&["migrate:latest"]).ok();
+                assert!(p.db().has_table("a"));
+            }
         }
 
         fn make_rejects_bad_names(p) {

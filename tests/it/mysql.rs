@@ -48,13 +48,13 @@ fn server() -> Server {
     }
 }
 
-fn db_name(p: &Project) -> &str {
+pub(crate) fn db_name(p: &Project) -> &str {
     p.database.as_deref().expect("a MySQL project")
 }
 
 /// The name furrow gives its GET_LOCK (track::lock_spec): `furrow:<database>:<table>`, at
 /// most 64 characters.
-fn lock_name(p: &Project) -> String {
+pub(crate) fn lock_name(p: &Project) -> String {
     format!("furrow:{}:furrow_migrations", db_name(p))
         .chars()
         .take(64)
@@ -62,7 +62,7 @@ fn lock_name(p: &Project) -> String {
 }
 
 /// The connection id holding the migration lock, if any.
-fn lock_holder(db: &mut Db, name: &str) -> Option<i64> {
+pub(crate) fn lock_holder(db: &mut Db, name: &str) -> Option<i64> {
     db.col(&format!("SELECT IS_USED_LOCK('{name}')"))
         .remove(0)
         .parse()
@@ -70,7 +70,7 @@ fn lock_holder(db: &mut Db, name: &str) -> Option<i64> {
 }
 
 /// Is a statement starting with `prefix` running in the project's database right now?
-fn running(db: &mut Db, p: &Project, prefix: &str) -> bool {
+pub(crate) fn running(db: &mut Db, p: &Project, prefix: &str) -> bool {
     db.scalar(&format!(
         "SELECT COUNT(*) FROM information_schema.processlist WHERE db = '{}' AND info LIKE '{prefix}%'",
         db_name(p)
@@ -90,7 +90,7 @@ fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-fn spawn(p: &Project, args: &[&str]) -> Child {
+pub(crate) fn spawn(p: &Project, args: &[&str]) -> Child {
     p.command(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -99,10 +99,10 @@ fn spawn(p: &Project, args: &[&str]) -> Child {
 }
 
 /// Kills a child that is still running when a test fails half-way (so it never lingers).
-struct Reap(Option<Child>);
+pub(crate) struct Reap(pub(crate) Option<Child>);
 
 impl Reap {
-    fn take(&mut self) -> Child {
+    pub(crate) fn take(&mut self) -> Child {
         self.0.take().unwrap()
     }
 }
