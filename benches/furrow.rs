@@ -15,7 +15,7 @@
 //!   FURROW_BENCH_ROWS       rows of the seed workloads (default 100000)
 //!   FURROW_BENCH_BIG_ROWS   rows of the memory workload (default 1000000)
 //!   FURROW_BENCH_MYSQL_BATCH rows per INSERT of the raw MariaDB loop (default 1000)
-//!   FURROW_BENCH_ONLY       comma list of parts: noop,migrate,seed,yaml,memory (default all)
+//!   FURROW_BENCH_ONLY       comma list of parts: noop,migrate,dumps,seed,yaml,memory (default all)
 //!   FURROW_BIN              the binary to measure (default: the one cargo built)
 //!   FURROW_BENCH_DBMATE     a dbmate binary: its no-op runs are measured beside furrow's
 //!                           (scripts/bench.sh installs one from npm when npm is there)
@@ -776,9 +776,29 @@ fn bench_migrate(s: &Settings, root: &Path, engine: Engine, rep: &mut Report) {
         sql.push('\n');
     }
     write(&up_sql, &sql);
+    let work = format!("{N} one-table migrations, {}", engine.name());
+    versus_cli(s, root, engine, &work, &migrations, &up_sql, Some(1.3), rep);
+}
+
+/// furrow `migrate:latest` of `migrations` against the engine's CLI fed `up_sql` (the same
+/// statements in one file), each run on a fresh database; one line of the report.
+#[allow(clippy::too_many_arguments)]
+fn versus_cli(
+    s: &Settings,
+    root: &Path,
+    engine: Engine,
+    work: &str,
+    migrations: &Path,
+    up_sql: &Path,
+    target: Option<f64>,
+    rep: &mut Report,
+) {
+    let label: String = work
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
     let seeds = root.join("empty_seeds");
     std::fs::create_dir_all(&seeds).unwrap();
-
     let mut furrow_samples = Vec::new();
     let mut cli_samples = Vec::new();
     let cli = match engine {
@@ -790,23 +810,23 @@ fn bench_migrate(s: &Settings, root: &Path, engine: Engine, rep: &mut Report) {
         {
             let db = (engine == Engine::Mariadb).then(|| s.mysql.as_ref().unwrap().fresh_db());
             let p = project(
-                &root.join(format!("m300_{}_{run}", engine.name())),
+                &root.join(format!("{label}_furrow_{run}")),
                 engine,
                 db.as_ref(),
-                &migrations,
+                migrations,
                 &seeds,
             );
             furrow_samples.push(furrow(s, &p, &["migrate:latest"]));
         }
         // the engine's CLI on a fresh database, the same statements from one file
         if let Some(cli) = cli {
-            let dir = root.join(format!("cli300_{}_{run}", engine.name()));
+            let dir = root.join(format!("{label}_cli_{run}"));
             std::fs::create_dir_all(&dir).unwrap();
             match engine {
                 Engine::Sqlite => {
                     let mut cmd = Command::new(cli);
                     cmd.arg(dir.join("cli.sqlite3"));
-                    cli_samples.push(run_child(cmd, Some(&up_sql), &dir));
+                    cli_samples.push(run_child(cmd, Some(up_sql), &dir));
                 }
                 Engine::Mariadb => {
                     let target = s.mysql.as_ref().unwrap();
@@ -819,13 +839,12 @@ fn bench_migrate(s: &Settings, root: &Path, engine: Engine, rep: &mut Report) {
                         .arg(format!("-u{}", o.get_user().unwrap_or("root")))
                         .env("MYSQL_PWD", o.get_pass().unwrap_or(""))
                         .arg(&db.name);
-                    cli_samples.push(run_child(cmd, Some(&up_sql), &dir));
+                    cli_samples.push(run_child(cmd, Some(up_sql), &dir));
                 }
             }
         }
     }
     let f = stats(&furrow_samples);
-    let work = format!("{N} one-table migrations, {}", engine.name());
     match cli {
         Some(cli) => {
             let c = stats(&cli_samples);
@@ -837,12 +856,18 @@ fn bench_migrate(s: &Settings, root: &Path, engine: Engine, rep: &mut Report) {
                 ms(c.median),
                 spread(&c)
             ));
-            let ok = ratio <= 1.15;
+            let verdict = match target {
+                Some(t) => format!(
+                    "{ratio:.2}× CLI time (target ≤ {t}×) {}",
+                    rep.check(ratio <= t)
+                ),
+                None => format!("{ratio:.2}× CLI time (no target)"),
+            };
             rep.add(
-                work,
+                work.to_string(),
                 ms(f.median),
                 format!("{} ({cli} CLI)", ms(c.median)),
-                format!("{ratio:.2}× CLI time (target ≤ 1.15×) {}", rep.check(ok)),
+                verdict,
                 mib(f.rss_kib),
             );
         }
@@ -852,13 +877,87 @@ fn bench_migrate(s: &Settings, root: &Path, engine: Engine, rep: &mut Report) {
                 engine.name()
             ));
             rep.add(
-                work,
+                work.to_string(),
                 ms(f.median),
                 "n/a (no CLI)".into(),
                 "—".into(),
                 mib(f.rss_kib),
             );
         }
+    }
+}
+
+/// Dump files as one migration each (MariaDB): the shape of the official `world.sql`
+/// (SET AUTOCOMMIT=0, three tables, 5,302 one-row INSERTs, COMMIT), and of
+/// `mysqldump --skip-extended-insert` (4,000 one-row INSERTs, each committing on its own).
+fn bench_dumps(s: &Settings, root: &Path, rep: &mut Report) {
+    let world = {
+        let mut up = String::from(
+            "SET NAMES utf8mb4;\nSET @old_autocommit=@@autocommit;\nSET AUTOCOMMIT=0;\n",
+        );
+        up.push_str("CREATE TABLE `city` (`ID` int NOT NULL AUTO_INCREMENT, `Name` char(35) NOT NULL DEFAULT '', `CountryCode` char(3) NOT NULL DEFAULT '', `District` char(20) NOT NULL DEFAULT '', `Population` int NOT NULL DEFAULT '0', PRIMARY KEY (`ID`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n");
+        up.push_str("CREATE TABLE `country` (`Code` char(3) NOT NULL DEFAULT '', `Name` char(52) NOT NULL DEFAULT '', `Population` int NOT NULL DEFAULT '0', PRIMARY KEY (`Code`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n");
+        up.push_str("CREATE TABLE `countrylanguage` (`CountryCode` char(3) NOT NULL DEFAULT '', `Language` char(30) NOT NULL DEFAULT '', `IsOfficial` enum('T','F') NOT NULL DEFAULT 'F', `Percentage` decimal(4,1) NOT NULL DEFAULT '0.0', PRIMARY KEY (`CountryCode`,`Language`)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;\n");
+        for i in 1..=4079 {
+            up.push_str(&format!(
+                "INSERT INTO `city` VALUES ({i},'City {i}','{:03}','District {i}',{});\n",
+                i % 239,
+                1000 + i * 7
+            ));
+        }
+        for i in 0..239 {
+            up.push_str(&format!(
+                "INSERT INTO `country` VALUES ('{i:03}','Country {i}',{});\n",
+                100_000 + i
+            ));
+        }
+        for i in 0..984 {
+            up.push_str(&format!(
+                "INSERT INTO `countrylanguage` VALUES ('{:03}','Language {i}','{}',{}.{});\n",
+                i % 239,
+                if i % 3 == 0 { "T" } else { "F" },
+                i % 100,
+                i % 10
+            ));
+        }
+        up.push_str("COMMIT;\nSET AUTOCOMMIT=@old_autocommit;\n");
+        up
+    };
+    let one_row = {
+        let mut up = String::from("CREATE TABLE `accounts` (`id` int NOT NULL, `name` varchar(50) NOT NULL, PRIMARY KEY (`id`)) ENGINE=InnoDB;\n");
+        for i in 1..=4000 {
+            up.push_str(&format!(
+                "INSERT INTO `accounts` VALUES ({i},'Name {i}');\n"
+            ));
+        }
+        up
+    };
+    for (label, up, target) in [
+        (
+            "world.sql-shaped dump (5,302 INSERTs under SET AUTOCOMMIT=0), MariaDB",
+            world,
+            Some(1.3),
+        ),
+        (
+            "4,000 one-row autocommit INSERTs in one migration, MariaDB",
+            one_row,
+            None,
+        ),
+    ] {
+        let key: String = label
+            .chars()
+            .take(8)
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect();
+        let dir = root.join(format!("dump_{key}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        write(
+            &dir.join("20240101000000_dump.sql"),
+            &format!("-- migrate:up\n{up}\n-- migrate:down\nSELECT 1;\n"),
+        );
+        let up_sql = root.join(format!("dump_{key}.sql"));
+        write(&up_sql, &up);
+        versus_cli(s, root, Engine::Mariadb, label, &dir, &up_sql, target, rep);
     }
 }
 
@@ -1323,6 +1422,10 @@ fn main() {
         for &e in &engines {
             bench_migrate(&s, root, e, &mut rep);
         }
+    }
+    if s.part("dumps") && s.mysql.is_some() {
+        eprintln!("b'. dump files as migrations vs the mariadb CLI");
+        bench_dumps(&s, root, &mut rep);
     }
     let mut small_insert = None;
     if s.part("seed") || s.part("yaml") || s.part("memory") {
