@@ -302,6 +302,10 @@ pub struct AppliedRow {
     pub statement_running: Option<i64>,
 }
 
+/// The error recorded for a statement that Ctrl-C stopped: it did not commit, and the file
+/// needs no fix before the run goes on.
+pub const INTERRUPTED: &str = "interrupted by Ctrl-C";
+
 /// What an older furrow wrote while a statement ran: read as "that statement was running".
 const LEGACY_IN_PROGRESS: &str = "in progress (or the runner was killed)";
 

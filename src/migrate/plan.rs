@@ -200,6 +200,10 @@ pub fn latest(files: &[MigrationFile], rows: &[AppliedRow], policy: &Policy) -> 
         let done = row.statements_applied.unwrap_or(0).max(0) as usize;
         let stop = match row.statement_running {
             Some(n) if n > 0 && row.error.is_none() => Stop::Running(n as usize),
+            // Ctrl-C stopped a statement: nothing to fix, go on where it stopped.
+            _ if row.error.as_deref() == Some(crate::track::INTERRUPTED) => {
+                Stop::Failed { file_changed: true }
+            }
             _ => Stop::Failed {
                 file_changed: file.checksum != row.checksum,
             },

@@ -394,7 +394,7 @@ impl<'a> Runner<'a> {
         });
         let interrupted = e.is_interrupted();
         let message = if interrupted {
-            "interrupted by Ctrl-C".to_string()
+            track::INTERRUPTED.to_string()
         } else {
             e.message.clone()
         };
