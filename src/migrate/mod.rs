@@ -1,5 +1,6 @@
 //! The migrate commands: thin layers over source (files), plan (what to do) and the runner.
 
+pub mod columns;
 pub mod plan;
 pub mod runner;
 pub mod source;
@@ -396,6 +397,7 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
         let jobs = latest_jobs(ctx, &files, &rows, &p, &mut *d, opts.resume_from)?;
+        columns::check_index_columns(&jobs, &mut *d)?;
         if jobs.is_empty() {
             let mut r = ctx.report("migrate:latest");
             r.line(Style::Success, "Already up to date")
@@ -432,6 +434,7 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
         let jobs = latest_jobs(ctx, &files, &rows, &p, d, opts.resume_from)?;
+        columns::check_index_columns(&jobs, d)?;
         let mut r = ctx.report("migrate:latest");
         if jobs.is_empty() {
             r.line(Style::Success, "Already up to date")
@@ -554,6 +557,7 @@ pub fn up(ctx: &Ctx, name: Option<&str>, opts: RunOpts) -> Result<Report> {
                 None => Vec::new(),
             }
         };
+        columns::check_index_columns(&jobs, d)?;
         if jobs.is_empty() {
             r.line(Style::Success, "Already up to date")
                 .set("migrations", json!([]));

@@ -319,21 +319,46 @@ mysql_test! {
 }
 
 both! {
-    fn a_create_index_on_a_misspelt_column_fails_and_changes_nothing(p) {
+    fn a_create_index_on_a_misspelt_column_is_refused_before_anything_runs(p) {
         p.write_knexfile();
         p.migration(
             "20240101000000_accounts.yaml",
             "up:\n  - create_table:\n      name: accounts\n      columns:\n        - { name: id, type: increments }\n        - { name: email, type: string }\n",
         );
         p.run(&["migrate:latest"]).ok();
+        // One batch: the first migration adds a column and indexes it (fine: the check
+        // follows the batch op by op); the second names a column the table does not have.
         p.migration(
-            "20240102000000_index.yaml",
+            "20240102000000_phone.yaml",
+            "up:\n  - add_column: { table: accounts, column: { name: phone, type: string } }\n  - create_index: { table: accounts, columns: [phone] }\n",
+        );
+        p.migration(
+            "20240103000000_index.yaml",
             "up:\n  - create_index: { table: accounts, columns: [emial] }\n",
         );
-        let run = p.run(&["migrate:latest"]).code(1);
-        assert!(run.all().to_lowercase().contains("emial"), "{}", run.all());
+        p.run(&["migrate:latest"])
+            .code(1)
+            .has("20240103000000_index.yaml")
+            .has("up[0].create_index")
+            .has("table `accounts` has no column `emial`; did you mean `email`?")
+            .has("nothing was applied");
+        p.run(&["migrate:latest", "--dry-run"]).code(1).has("has no column `emial`");
         let mut db = p.db();
         assert_eq!(db.scalar("SELECT COUNT(*) FROM furrow_migrations"), 1);
+        let phone = match p.backend {
+            Backend::Sqlite => db.scalar("SELECT COUNT(*) FROM pragma_table_info('accounts') WHERE name = 'phone'"),
+            Backend::Mysql => db.scalar("SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = 'accounts' AND column_name = 'phone'"),
+        };
+        assert_eq!(phone, 0, "the batch's first migration did not run either");
+        drop(db);
+        // SQLite itself no longer takes "emial" for a string: raw SQL fails too.
+        p.remove("migrations/20240103000000_index.yaml");
+        p.migration(
+            "20240103000000_index.yaml",
+            "up:\n  - sql: CREATE INDEX accounts_emial ON accounts (\"emial\")\ndown:\n  - sql: DROP INDEX accounts_emial ON accounts\n",
+        );
+        let run = p.run(&["migrate:latest"]).code(1);
+        assert!(run.all().contains("emial"), "{}", run.all());
     }
 }
 
