@@ -7,6 +7,12 @@ use crate::db::{Dialect, Driver, Holder, LockSpec, Value};
 use crate::error::{Error, Kind, Result};
 use crate::report::Output;
 
+mod interop;
+pub use interop::{
+    classify, force_unlock_knex, furrow_lock_table, insert_adopted, lock_mode, migration_lock,
+    migration_table_shape, with_migration_lock, LockMode, MigrationLock, TableShape,
+};
+
 /// A column a tracking table must have: name and its type per dialect.
 struct Col {
     name: &'static str,
@@ -164,9 +170,12 @@ fn ensure_table(d: &mut dyn Driver, table: &str, cols: &[Col]) -> Result<()> {
     Ok(())
 }
 
+/// Creates or completes the migrations table and its lock tables (a command that writes).
+/// A table of another tool's shape is refused before anything changes.
 pub fn ensure_migration_tables(d: &mut dyn Driver, table: &str) -> Result<()> {
-    ensure_table(d, table, MIGRATION_COLUMNS)?;
-    ensure_table(d, &lock_table(table), LOCK_COLUMNS)
+    let shape = migration_table_shape(d, table)?;
+    interop::ensure_lock_tables(d, table, &shape)?;
+    ensure_table(d, table, MIGRATION_COLUMNS)
 }
 
 pub fn ensure_seed_tables(d: &mut dyn Driver, table: &str) -> Result<()> {
@@ -321,10 +330,39 @@ fn select_all(
         dialect.quote_ident(table),
         dialect.quote_ident(order_by)
     );
-    d.query(&sql, &[]).map_err(|e| {
+    let fail = |e: crate::db::DbError| {
         e.into_error()
             .context(format!("cannot read the tracking table `{table}`"))
-    })
+    };
+    match d.query(&sql, &[]) {
+        Ok(rows) => Ok(rows),
+        Err(e) => {
+            // A table Knex (or an older furrow) wrote, read without altering it: the
+            // columns it lacks read as NULL.
+            let live = d.columns(table).map_err(fail)?;
+            let has = |c: &str| live.iter().any(|l| l.name.eq_ignore_ascii_case(c));
+            if live.is_empty() || columns.iter().all(|c| has(c)) {
+                return Err(fail(e));
+            }
+            let cols: Vec<String> = columns
+                .iter()
+                .map(|c| {
+                    if has(c) {
+                        dialect.quote_ident(c)
+                    } else {
+                        format!("NULL AS {}", dialect.quote_ident(c))
+                    }
+                })
+                .collect();
+            let sql = format!(
+                "SELECT {} FROM {} ORDER BY {}",
+                cols.join(", "),
+                dialect.quote_ident(table),
+                dialect.quote_ident(order_by)
+            );
+            d.query(&sql, &[]).map_err(fail)
+        }
+    }
 }
 
 /// Knex on SQLite stores migration_time as milliseconds since the epoch: show it as a date.
