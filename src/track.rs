@@ -173,8 +173,19 @@ fn ensure_table(d: &mut dyn Driver, table: &str, cols: &[Col]) -> Result<()> {
 /// Creates or completes the migrations table and its lock tables (a command that writes).
 /// A table of another tool's shape is refused before anything changes.
 pub fn ensure_migration_tables(d: &mut dyn Driver, table: &str) -> Result<()> {
+    ensure_migration_lock_tables(d, table)?;
+    complete_migration_table(d, table)
+}
+
+/// The lock tables, before the lock is taken (refusing a migrations table of another tool's
+/// shape); the migrations table itself is then completed holding the lock.
+pub fn ensure_migration_lock_tables(d: &mut dyn Driver, table: &str) -> Result<()> {
     let shape = migration_table_shape(d, table)?;
-    interop::ensure_lock_tables(d, table, &shape)?;
+    interop::ensure_lock_tables(d, table, &shape)
+}
+
+/// Creates the migrations table, or adds the columns a Knex-written or older one lacks.
+pub fn complete_migration_table(d: &mut dyn Driver, table: &str) -> Result<()> {
     ensure_table(d, table, MIGRATION_COLUMNS)
 }
 
@@ -323,7 +334,13 @@ fn select_all(
     order_by: &str,
 ) -> Result<Vec<Vec<Value>>> {
     let dialect = d.dialect();
-    let cols: Vec<String> = columns.iter().map(|c| dialect.quote_ident(c)).collect();
+    // Qualified, so that SQLite's double-quoted-string fallback cannot read a missing column
+    // as a string literal.
+    let t = dialect.quote_ident(table);
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{t}.{}", dialect.quote_ident(c)))
+        .collect();
     let sql = format!(
         "SELECT {} FROM {} ORDER BY {}",
         cols.join(", "),

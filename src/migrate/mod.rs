@@ -64,9 +64,10 @@ fn locked<T>(
 ) -> Result<T> {
     let mut d = open(ctx, OpenMode::ReadWrite)?;
     let table = ctx.config.migrations.table_name.clone();
-    track::ensure_migration_tables(&mut *d, &table)?;
+    track::ensure_migration_lock_tables(&mut *d, &table)?;
     let lock = lock(ctx, &mut *d)?;
     track::with_migration_lock(&mut *d, &lock, ctx.out, |d| {
+        track::complete_migration_table(d, &table)?;
         let rows = track::read_migrations(d, &table)?;
         body(d, rows)
     })

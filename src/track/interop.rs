@@ -329,7 +329,9 @@ impl ShortLockWaits {
             .query("SELECT @@SESSION.innodb_lock_wait_timeout", &[])?
             .into_iter()
             .next()
-            .and_then(|r| r.into_iter().next());
+            .and_then(|r| r.into_iter().next())
+            .and_then(|v| super::int(&v))
+            .map(Value::Int);
         d.execute("SET SESSION innodb_lock_wait_timeout = 1", &[])?;
         Ok(ShortLockWaits { saved })
     }
