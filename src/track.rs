@@ -173,8 +173,21 @@ fn ensure_table(d: &mut dyn Driver, table: &str, cols: &[Col]) -> Result<()> {
 /// Creates or completes the migrations table and its lock tables (a command that writes).
 /// A table of another tool's shape is refused before anything changes.
 pub fn ensure_migration_tables(d: &mut dyn Driver, table: &str) -> Result<()> {
-    ensure_migration_lock_tables(d, table)?;
-    complete_migration_table(d, table)
+    let shape = migration_table_shape(d, table)?;
+    ensure_migration_tables_as(d, table, &shape)
+}
+
+/// `ensure_migration_tables` for a table whose shape was just read.
+pub fn ensure_migration_tables_as(
+    d: &mut dyn Driver,
+    table: &str,
+    shape: &TableShape,
+) -> Result<()> {
+    interop::ensure_lock_tables(d, table, shape)?;
+    if *shape != TableShape::Furrow {
+        complete_migration_table(d, table)?;
+    }
+    Ok(())
 }
 
 /// The lock tables, before the lock is taken (refusing a migrations table of another tool's

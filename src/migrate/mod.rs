@@ -546,8 +546,9 @@ fn read_state(ctx: &Ctx) -> Result<(Vec<MigrationFile>, Vec<AppliedRow>)> {
     with_files(ctx, || {
         let mut d = open(ctx, OpenMode::ReadWrite)?;
         let table = &ctx.config.migrations.table_name;
-        if track::migration_table_shape(&mut *d, table)? != track::TableShape::Knex {
-            track::ensure_migration_tables(&mut *d, table)?;
+        let shape = track::migration_table_shape(&mut *d, table)?;
+        if shape != track::TableShape::Knex {
+            track::ensure_migration_tables_as(&mut *d, table, &shape)?;
         }
         track::read_migrations(&mut *d, table)
     })

@@ -206,6 +206,13 @@ pub(super) fn ensure_lock_tables(
     let lock_columns = column_names(d, &super::lock_table(table))?;
     match lock_mode(table, shape, &lock_columns) {
         LockMode::Knex => ensure_knex_lock_tables(d, table, &lock_columns),
+        LockMode::Furrow
+            if LOCK_COLUMNS
+                .iter()
+                .all(|c| lock_columns.iter().any(|n| n.eq_ignore_ascii_case(c.name))) =>
+        {
+            Ok(())
+        }
         LockMode::Furrow => ensure_table(d, &super::lock_table(table), LOCK_COLUMNS),
     }
 }
@@ -486,9 +493,9 @@ fn acquire_knex_waiting(
                     seconds(spec.timeout)
                 ),
             )
-            .hint(format!(
+            .hint(
                 "wait for the Knex migration to finish and run furrow again, or raise lockTimeout; if no Knex migration is running, a Knex process died holding it: `knex migrate:unlock` or `furrow migrate:unlock` clears it"
-            ))
+            )
             .with_data("knex_lock_table", serde_json::json!(knex))
             .detail("nothing was run"));
         }
