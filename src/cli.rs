@@ -75,6 +75,13 @@ impl Ext {
     }
 }
 
+/// The tool whose history `migrate:adopt` records.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum AdoptFrom {
+    Dbmate,
+    Knex,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Write knexfile.yaml (SQLite for development, MySQL for production, commented),
@@ -164,6 +171,35 @@ pub enum Command {
     #[command(name = "migrate:unlock")]
     MigrateUnlock,
 
+    /// Record another tool's migration history in furrow's table, so furrow takes over.
+    ///
+    /// From dbmate: every version in dbmate's table becomes one applied row of
+    /// migrations.tableName (batch 1, with the file's checksum), named by the migration file
+    /// whose 14-digit prefix is that version. furrow runs dbmate's files as they are
+    /// (`-- migrate:up` / `-- migrate:down`). Versions without a file are refused before
+    /// anything is written; dbmate's own table is only read, never changed.
+    #[command(
+        name = "migrate:adopt",
+        after_help = "Examples:
+  furrow migrate:adopt --from dbmate --dry-run
+  furrow migrate:adopt --from dbmate --table schema_migrations
+  furrow migrate:status
+
+Knex needs no adoption: with migrations.tableName: knex_migrations furrow reads Knex's
+table as it is, and a row Knex wrote for `….js` counts for the furrow file of the same stem."
+    )]
+    MigrateAdopt {
+        /// The tool that wrote the history: dbmate (knex is answered with how to share its table).
+        #[arg(long, value_enum, value_name = "TOOL")]
+        from: AdoptFrom,
+        /// That tool's tracking table (dbmate's default: schema_migrations).
+        #[arg(long, value_name = "NAME")]
+        table: Option<String>,
+        /// Say what would be recorded; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+
     /// Print the SQL of one migration for this environment's dialect (no connection needed).
     #[command(name = "migrate:sql")]
     MigrateSql {
@@ -242,6 +278,7 @@ impl Command {
             Command::MigrateList => "migrate:list",
             Command::MigrateCurrentVersion => "migrate:currentVersion",
             Command::MigrateUnlock => "migrate:unlock",
+            Command::MigrateAdopt { .. } => "migrate:adopt",
             Command::MigrateSql { .. } => "migrate:sql",
             Command::SeedMake { .. } => "seed:make",
             Command::SeedRun { .. } => "seed:run",

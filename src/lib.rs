@@ -194,6 +194,19 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
         Command::MigrateList => migrate::list(&ctx),
         Command::MigrateCurrentVersion => migrate::current_version(&ctx),
         Command::MigrateUnlock => migrate::unlock(&ctx),
+        Command::MigrateAdopt {
+            from,
+            table,
+            dry_run,
+        } => migrate::knex::adopt(
+            &ctx,
+            match from {
+                cli::AdoptFrom::Dbmate => migrate::knex::From::Dbmate,
+                cli::AdoptFrom::Knex => migrate::knex::From::Knex,
+            },
+            table.as_deref(),
+            *dry_run,
+        ),
         Command::MigrateSql { name, down } => migrate::sql(&ctx, name, *down),
         Command::SeedMake {
             name,

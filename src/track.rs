@@ -7,6 +7,12 @@ use crate::db::{Dialect, Driver, Holder, LockSpec, Value};
 use crate::error::{Error, Kind, Result};
 use crate::report::Output;
 
+mod interop;
+pub use interop::{
+    classify, force_unlock_knex, furrow_lock_table, insert_adopted, lock_mode, migration_lock,
+    migration_table_shape, with_migration_lock, LockMode, MigrationLock, TableShape,
+};
+
 /// A column a tracking table must have: name and its type per dialect.
 struct Col {
     name: &'static str,
@@ -170,9 +176,36 @@ fn ensure_table(d: &mut dyn Driver, table: &str, cols: &[Col]) -> Result<()> {
     Ok(())
 }
 
+/// Creates or completes the migrations table and its lock tables (a command that writes).
+/// A table of another tool's shape is refused before anything changes.
 pub fn ensure_migration_tables(d: &mut dyn Driver, table: &str) -> Result<()> {
-    ensure_table(d, table, MIGRATION_COLUMNS)?;
-    ensure_table(d, &lock_table(table), LOCK_COLUMNS)
+    let shape = migration_table_shape(d, table)?;
+    ensure_migration_tables_as(d, table, &shape)
+}
+
+/// `ensure_migration_tables` for a table whose shape was just read.
+pub fn ensure_migration_tables_as(
+    d: &mut dyn Driver,
+    table: &str,
+    shape: &TableShape,
+) -> Result<()> {
+    interop::ensure_lock_tables(d, table, shape)?;
+    if *shape != TableShape::Furrow {
+        complete_migration_table(d, table)?;
+    }
+    Ok(())
+}
+
+/// The lock tables, before the lock is taken (refusing a migrations table of another tool's
+/// shape); the migrations table itself is then completed holding the lock.
+pub fn ensure_migration_lock_tables(d: &mut dyn Driver, table: &str) -> Result<()> {
+    let shape = migration_table_shape(d, table)?;
+    interop::ensure_lock_tables(d, table, &shape)
+}
+
+/// Creates the migrations table, or adds the columns a Knex-written or older one lacks.
+pub fn complete_migration_table(d: &mut dyn Driver, table: &str) -> Result<()> {
+    ensure_table(d, table, MIGRATION_COLUMNS)
 }
 
 pub fn ensure_seed_tables(d: &mut dyn Driver, table: &str) -> Result<()> {
@@ -347,17 +380,52 @@ fn select_all(
     order_by: &str,
 ) -> Result<Vec<Vec<Value>>> {
     let dialect = d.dialect();
-    let cols: Vec<String> = columns.iter().map(|c| dialect.quote_ident(c)).collect();
+    // Qualified, so that SQLite's double-quoted-string fallback cannot read a missing column
+    // as a string literal.
+    let t = dialect.quote_ident(table);
+    let cols: Vec<String> = columns
+        .iter()
+        .map(|c| format!("{t}.{}", dialect.quote_ident(c)))
+        .collect();
     let sql = format!(
         "SELECT {} FROM {} ORDER BY {}",
         cols.join(", "),
         d.table_ref(table),
         dialect.quote_ident(order_by)
     );
-    d.query(&sql, &[]).map_err(|e| {
+    let fail = |e: crate::db::DbError| {
         e.into_error()
             .context(format!("cannot read the tracking table `{table}`"))
-    })
+    };
+    match d.query(&sql, &[]) {
+        Ok(rows) => Ok(rows),
+        Err(e) => {
+            // A table Knex (or an older furrow) wrote, read without altering it: the
+            // columns it lacks read as NULL.
+            let live = d.columns(table).map_err(fail)?;
+            let has = |c: &str| live.iter().any(|l| l.name.eq_ignore_ascii_case(c));
+            if live.is_empty() || columns.iter().all(|c| has(c)) {
+                return Err(fail(e));
+            }
+            let cols: Vec<String> = columns
+                .iter()
+                .map(|c| {
+                    if has(c) {
+                        dialect.quote_ident(c)
+                    } else {
+                        format!("NULL AS {}", dialect.quote_ident(c))
+                    }
+                })
+                .collect();
+            let sql = format!(
+                "SELECT {} FROM {} ORDER BY {}",
+                cols.join(", "),
+                dialect.quote_ident(table),
+                dialect.quote_ident(order_by)
+            );
+            d.query(&sql, &[]).map_err(fail)
+        }
+    }
 }
 
 /// Knex on SQLite stores migration_time as milliseconds since the epoch: show it as a date.

@@ -1,6 +1,7 @@
 //! The migrate commands: thin layers over source (files), plan (what to do) and the runner.
 
 pub mod columns;
+pub mod knex;
 pub mod plan;
 pub mod runner;
 pub mod source;
@@ -28,10 +29,11 @@ pub struct RunOpts {
     pub resume_from: Option<usize>,
 }
 
-fn policy(config: &Config, ignore_missing: bool) -> Policy {
+fn policy(config: &Config, ignore_missing: bool, rows: &[AppliedRow]) -> Policy {
     Policy {
         ignore_missing,
         strict_checksums: config.migrations.checksums == ChecksumPolicy::Strict,
+        knex_files: knex::knex_files(config, rows),
     }
 }
 
@@ -39,20 +41,22 @@ fn open(ctx: &Ctx, mode: OpenMode) -> Result<Box<dyn Driver>> {
     db::open(ctx.config, mode, ctx.config.migrations.lock_timeout)
 }
 
-fn lock(ctx: &Ctx) -> crate::db::LockSpec {
-    track::lock_spec(
+/// furrow's migration lock, and Knex's when `<tableName>_lock` is Knex's (tables exist).
+fn lock(ctx: &Ctx, d: &mut dyn Driver) -> Result<track::MigrationLock> {
+    track::migration_lock(
+        d,
         &ctx.config.migrations.table_name,
         &ctx.config.database_key(),
         ctx.config.migrations.lock_timeout,
     )
 }
 
-/// Reads the tracking rows without creating anything (dry runs, read-only commands).
+/// Reads the tracking rows without creating or altering anything (dry runs); a table of
+/// another tool's shape is refused.
 fn read_rows_if_any(d: &mut dyn Driver, table: &str) -> Result<Vec<AppliedRow>> {
-    if d.table_exists(table).map_err(|e| e.into_error())? {
-        track::read_migrations(d, table)
-    } else {
-        Ok(Vec::new())
+    match track::migration_table_shape(d, table)? {
+        track::TableShape::Absent => Ok(Vec::new()),
+        _ => track::read_migrations(d, table),
     }
 }
 
@@ -63,11 +67,39 @@ fn locked<T>(
 ) -> Result<T> {
     let mut d = open(ctx, OpenMode::ReadWrite)?;
     let table = ctx.config.migrations.table_name.clone();
-    track::ensure_migration_tables(&mut *d, &table)?;
-    track::with_lock(&mut *d, &lock(ctx), ctx.out, |d| {
+    track::ensure_migration_lock_tables(&mut *d, &table)?;
+    let lock = lock(ctx, &mut *d)?;
+    track::with_migration_lock(&mut *d, &lock, ctx.out, |d| {
+        track::complete_migration_table(d, &table)?;
         let rows = track::read_migrations(d, &table)?;
         body(d, rows)
     })
+}
+
+/// Copies of the files to revert, named as their rows are (a migration Knex applied as
+/// `….js` is reverted by the furrow file of its stem, and its Knex row is deleted).
+fn tracked_files(files: &[MigrationFile], reverts: &[Revert<'_>]) -> Vec<MigrationFile> {
+    reverts
+        .iter()
+        .map(|r| {
+            let mut f = files[r.file].clone();
+            f.name.clone_from(&r.row.name);
+            f
+        })
+        .collect()
+}
+
+/// Done items named by the furrow file again, saying under which name Knex had applied it.
+fn furrow_names(mut done: Vec<Done>, files: &[MigrationFile], reverts: &[Revert<'_>]) -> Vec<Done> {
+    for d in &mut done {
+        if let Some(r) = reverts.iter().find(|r| r.row.name == d.name) {
+            let file = &files[r.file].name;
+            if *file != d.name {
+                d.name = format!("{file} (applied by Knex as {})", r.row.name);
+            }
+        }
+    }
+    done
 }
 
 fn done_json(done: &[Done]) -> serde_json::Value {
@@ -110,15 +142,13 @@ fn up_jobs<'a>(
 
 /// Parses the down sections of the migrations to revert, refusing irreversible ones.
 fn down_jobs<'a>(
-    files: &'a [MigrationFile],
-    reverts: &[Revert<'_>],
+    tracked: &'a [MigrationFile],
     d: &mut dyn Driver,
     config: &Config,
 ) -> Result<Vec<Job<'a>>> {
-    reverts
+    tracked
         .iter()
-        .map(|r| {
-            let file = &files[r.file];
+        .map(|file| {
             match source::parse(file, Direction::Down, d.dialect(), config)? {
                 Some(section) => {
                     check_deletes_by_key(file, &section, d)?;
@@ -388,12 +418,12 @@ fn span_text(from: usize, to: usize) -> String {
 }
 
 pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
-    let pol = policy(ctx.config, opts.ignore_missing);
     let table = ctx.config.migrations.table_name.clone();
     if opts.dry_run {
         let files = source::list(ctx.config, ctx.out)?;
         let mut d = open(ctx, OpenMode::ReadOnly)?;
         let rows = read_rows_if_any(&mut *d, &table)?;
+        let pol = policy(ctx.config, opts.ignore_missing, &rows);
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
         let jobs = latest_jobs(ctx, &files, &rows, &p, &mut *d, opts.resume_from)?;
@@ -419,6 +449,7 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
     // (a write transaction, and its fsyncs).
     // Partial rows are judged only under the lock: another runner may be working on one.
     let (files, rows) = read_state(ctx)?;
+    let pol = policy(ctx.config, opts.ignore_missing, &rows);
     if opts.resume_from.is_none() {
         let p = plan::latest(&files, &rows, &pol)?;
         if p.resume.is_none() && p.pending.is_empty() {
@@ -484,7 +515,6 @@ fn latest_jobs<'a>(
 
 pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
     let files = source::list(ctx.config, ctx.out)?;
-    let pol = policy(ctx.config, opts.ignore_missing);
     let table = ctx.config.migrations.table_name.clone();
     let summary = |reverts: &[Revert<'_>], n: usize, verb: &str| -> String {
         let batches: Vec<i64> = reverts.iter().map(|r| r.row.batch).collect();
@@ -501,6 +531,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
     if opts.dry_run {
         let mut d = open(ctx, OpenMode::ReadOnly)?;
         let rows = read_rows_if_any(&mut *d, &table)?;
+        let pol = policy(ctx.config, opts.ignore_missing, &rows);
         let reverts = plan::rollback(&files, &rows, all, &pol)?;
         if reverts.is_empty() {
             let mut r = ctx.report("migrate:rollback");
@@ -509,7 +540,8 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
                 .set("migrations", json!([]));
             return Ok(r);
         }
-        let jobs = down_jobs(&files, &reverts, &mut *d, ctx.config)?;
+        let tracked = tracked_files(&files, &reverts);
+        let jobs = down_jobs(&tracked, &mut *d, ctx.config)?;
         let title = summary(&reverts, jobs.len(), "would roll back");
         return Ok(dry_run_report(
             ctx,
@@ -521,6 +553,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
         ));
     }
     locked(ctx, |d, rows| {
+        let pol = policy(ctx.config, opts.ignore_missing, &rows);
         let reverts = plan::rollback(&files, &rows, all, &pol)?;
         let mut r = ctx.report("migrate:rollback");
         if reverts.is_empty() {
@@ -528,9 +561,11 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
                 .set("migrations", json!([]));
             return Ok(r);
         }
-        let jobs = down_jobs(&files, &reverts, &mut *d, ctx.config)?;
+        let tracked = tracked_files(&files, &reverts);
+        let jobs = down_jobs(&tracked, &mut *d, ctx.config)?;
         let title = summary(&reverts, jobs.len(), "rolled back");
         let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Down, 0)?;
+        let done = furrow_names(done, &files, &reverts);
         r.line(Style::Success, title);
         done_lines(&mut r, &done);
         r.set("migrations", done_json(&done));
@@ -540,9 +575,9 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
 
 pub fn up(ctx: &Ctx, name: Option<&str>, opts: RunOpts) -> Result<Report> {
     let files = source::list(ctx.config, ctx.out)?;
-    let pol = policy(ctx.config, opts.ignore_missing);
     let table = ctx.config.migrations.table_name.clone();
     locked(ctx, |d, rows| {
+        let pol = policy(ctx.config, opts.ignore_missing, &rows);
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
         let mut r = ctx.report("migrate:up");
@@ -585,8 +620,11 @@ pub fn down(ctx: &Ctx, name: Option<&str>) -> Result<Report> {
             return Ok(r);
         };
         let batch = revert.row.batch;
-        let jobs = down_jobs(&files, std::slice::from_ref(&revert), &mut *d, ctx.config)?;
+        let reverts = std::slice::from_ref(&revert);
+        let tracked = tracked_files(&files, reverts);
+        let jobs = down_jobs(&tracked, &mut *d, ctx.config)?;
         let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Down, 0)?;
+        let done = furrow_names(done, &files, reverts);
         r.line(
             Style::Success,
             format!("Batch {batch} rolled back the following migrations:"),
@@ -622,19 +660,25 @@ fn with_files<T>(
     Ok((source::Reader::assemble(parts), other?))
 }
 
-/// Reads files and rows for the read-only commands (creating the tracking tables on first use).
+/// Reads files and rows for the read-only commands: the tracking tables are created on
+/// first use, but a table Knex wrote is read as it is (the columns it lacks read as
+/// defaults), and another tool's table is refused, unaltered.
 fn read_state(ctx: &Ctx) -> Result<(Vec<MigrationFile>, Vec<AppliedRow>)> {
     with_files(ctx, || {
         let mut d = open(ctx, OpenMode::ReadWrite)?;
         let table = &ctx.config.migrations.table_name;
-        track::ensure_migration_tables(&mut *d, table)?;
+        let shape = track::migration_table_shape(&mut *d, table)?;
+        if shape != track::TableShape::Knex {
+            track::ensure_migration_tables_as(&mut *d, table, &shape)?;
+        }
         track::read_migrations(&mut *d, table)
     })
 }
 
 pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
     let (files, rows) = read_state(ctx)?;
-    let items = plan::status(&files, &rows);
+    let knex_files = knex::knex_files(ctx.config, &rows);
+    let items = plan::status(&files, &rows, &knex_files);
     let mut r = ctx.report("migrate:status");
     let mut json_items = Vec::new();
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
@@ -676,6 +720,13 @@ pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
             ),
             _ => (Style::Item, String::new()),
         };
+        let detail = match &it.by_knex {
+            Some(plan::ByKnex::TrackedAs(n)) => format!("{detail}; applied by Knex as {n}"),
+            Some(plan::ByKnex::KnexFile) => {
+                format!("{detail}; applied by Knex, from a Knex file furrow does not run")
+            }
+            None => detail,
+        };
         let label = format!("{:<9}{}", it.state.name(), it.name);
         r.line(
             style,
@@ -702,6 +753,14 @@ pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
         if let Some(f) = it.file {
             j["file"] = json!(f.display);
         }
+        match &it.by_knex {
+            Some(plan::ByKnex::TrackedAs(n)) => {
+                j["applied_by"] = json!("knex");
+                j["tracked_as"] = json!(n);
+            }
+            Some(plan::ByKnex::KnexFile) => j["applied_by"] = json!("knex"),
+            None => {}
+        }
         json_items.push(j);
     }
     if items.is_empty() {
@@ -723,13 +782,11 @@ pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
 pub fn list(ctx: &Ctx) -> Result<Report> {
     let (files, rows) = read_state(ctx)?;
     let mut r = ctx.report("migrate:list");
-    let applied: std::collections::HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     let mut completed: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     completed.sort_unstable();
-    let pending: Vec<&str> = files
-        .iter()
-        .filter(|f| !applied.contains(f.name.as_str()))
-        .map(|f| f.name.as_str())
+    let pending: Vec<&str> = plan::pending(&files, &rows)
+        .into_iter()
+        .map(|i| files[i].name.as_str())
         .collect();
     for (names, what) in [(&completed, "Completed"), (&pending, "Pending")] {
         if names.is_empty() {
@@ -774,8 +831,22 @@ pub fn unlock(ctx: &Ctx) -> Result<Report> {
     let mut d = open(ctx, OpenMode::ReadWrite)?;
     let table = &ctx.config.migrations.table_name;
     track::ensure_migration_tables(&mut *d, table)?;
-    let held = d.force_unlock(&lock(ctx)).map_err(|e| e.into_error())?;
+    let lock = lock(ctx, &mut *d)?;
+    let held = d.force_unlock(&lock.spec).map_err(|e| e.into_error())?;
     let mut r = ctx.report("migrate:unlock");
+    if let Some(knex) = &lock.knex {
+        // As `knex migrate:unlock` does.
+        let was_set = track::force_unlock_knex(&mut *d, knex)?;
+        r.line(
+            Style::Success,
+            if was_set {
+                format!("Knex's migration lock `{knex}` released (is_locked was 1)")
+            } else {
+                format!("Knex's migration lock `{knex}` was not held")
+            },
+        );
+        r.set("knex_lock_was_held", was_set);
+    }
     match &held {
         Some(h) => {
             r.line(

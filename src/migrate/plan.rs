@@ -1,6 +1,6 @@
 //! Files on disk + rows in the tracking table → what to do, or why not. Pure functions.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::error::{Error, Kind, Result};
 use crate::track::{AppliedRow, RowState};
@@ -40,6 +40,65 @@ pub struct StatusItem<'a> {
     pub state: State,
     pub row: Option<&'a AppliedRow>,
     pub file: Option<&'a MigrationFile>,
+    /// Applied by Knex: under another name, or from a Knex file furrow does not run.
+    pub by_knex: Option<ByKnex>,
+}
+
+/// How a migration Knex applied is known to furrow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ByKnex {
+    /// The furrow file has the stem of the Knex row (its name, tracked).
+    TrackedAs(String),
+    /// The row names a Knex file of the migrations directory, which furrow does not run.
+    KnexFile,
+}
+
+/// The extensions of Knex's own migration files (JavaScript and TypeScript).
+pub const KNEX_EXTENSIONS: &[&str] = &["js", "ts", "cjs", "mjs"];
+
+/// The stem of a name Knex recorded for one of its own files
+/// (`20240101000000_create_users.js` → `20240101000000_create_users`).
+pub fn knex_stem(name: &str) -> Option<&str> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    KNEX_EXTENSIONS.contains(&ext).then_some(stem)
+}
+
+fn stem(name: &str) -> &str {
+    name.rsplit_once('.').map_or(name, |(s, _)| s)
+}
+
+/// Which row records each file: the row of its own name, or else a row Knex wrote for a
+/// file of the same stem (`….js` for `….yaml`). A row records one file at most.
+struct Matching<'a> {
+    by_file: Vec<Option<&'a AppliedRow>>,
+    file_of_row: HashMap<&'a str, usize>,
+}
+
+fn matching<'a>(files: &[MigrationFile], rows: &'a [AppliedRow]) -> Matching<'a> {
+    let by_name: HashMap<&str, &AppliedRow> = rows.iter().map(|r| (r.name.as_str(), r)).collect();
+    let mut by_stem: HashMap<&str, &AppliedRow> = rows
+        .iter()
+        .filter_map(|r| knex_stem(&r.name).map(|s| (s, r)))
+        .collect();
+    let mut file_of_row = HashMap::new();
+    let by_file = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let row = by_name
+                .get(f.name.as_str())
+                .copied()
+                .or_else(|| by_stem.remove(stem(&f.name)));
+            if let Some(r) = row {
+                file_of_row.insert(r.name.as_str(), i);
+            }
+            row
+        })
+        .collect();
+    Matching {
+        by_file,
+        file_of_row,
+    }
 }
 
 /// Knex treats a row without a checksum (written by Knex) as unverifiable, not modified.
@@ -47,14 +106,19 @@ fn modified(file: &MigrationFile, row: &AppliedRow) -> bool {
     !row.checksum.is_empty() && row.checksum != file.checksum
 }
 
-/// Every migration, files and rows merged, in name order.
-pub fn status<'a>(files: &'a [MigrationFile], rows: &'a [AppliedRow]) -> Vec<StatusItem<'a>> {
-    let by_name: HashMap<&str, &AppliedRow> = rows.iter().map(|r| (r.name.as_str(), r)).collect();
-    let file_names: HashSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
+/// Every migration, files and rows merged, in name order. `knex_files` are the Knex files
+/// (`.js` …) of the migrations directories: rows naming them were applied by Knex.
+pub fn status<'a>(
+    files: &'a [MigrationFile],
+    rows: &'a [AppliedRow],
+    knex_files: &[String],
+) -> Vec<StatusItem<'a>> {
+    let m = matching(files, rows);
     let mut items: Vec<StatusItem<'a>> = files
         .iter()
-        .map(|f| {
-            let row = by_name.get(f.name.as_str()).copied();
+        .zip(&m.by_file)
+        .map(|(f, row)| {
+            let row = *row;
             let state = match row {
                 None => State::Pending,
                 Some(r) if r.state == RowState::Partial => State::Partial,
@@ -66,17 +130,28 @@ pub fn status<'a>(files: &'a [MigrationFile], rows: &'a [AppliedRow]) -> Vec<Sta
                 state,
                 row,
                 file: Some(f),
+                by_knex: row
+                    .filter(|r| r.name != f.name)
+                    .map(|r| ByKnex::TrackedAs(r.name.clone())),
             }
         })
         .collect();
     items.extend(
         rows.iter()
-            .filter(|r| !file_names.contains(r.name.as_str()))
-            .map(|r| StatusItem {
-                name: r.name.clone(),
-                state: State::Missing,
-                row: Some(r),
-                file: None,
+            .filter(|r| !m.file_of_row.contains_key(r.name.as_str()))
+            .map(|r| {
+                let knex_file = knex_stem(&r.name).is_some() && knex_files.contains(&r.name);
+                StatusItem {
+                    name: r.name.clone(),
+                    state: if knex_file {
+                        State::Applied
+                    } else {
+                        State::Missing
+                    },
+                    row: Some(r),
+                    file: None,
+                    by_knex: knex_file.then_some(ByKnex::KnexFile),
+                }
             }),
     );
     items.sort_by(|a, b| a.name.cmp(&b.name));
@@ -129,6 +204,8 @@ pub struct LatestPlan {
 pub struct Policy {
     pub ignore_missing: bool,
     pub strict_checksums: bool,
+    /// The Knex files (`.js` …) of the migrations directories, by file name.
+    pub knex_files: Vec<String>,
 }
 
 fn missing_error(missing: &[String]) -> Error {
@@ -151,7 +228,7 @@ fn check_history(
     rows: &[AppliedRow],
     policy: &Policy,
 ) -> Result<(Vec<String>, Vec<String>)> {
-    let items = status(files, rows);
+    let items = status(files, rows, &policy.knex_files);
     let missing: Vec<String> = items
         .iter()
         .filter(|i| i.state == State::Missing)
@@ -185,7 +262,6 @@ pub fn latest(files: &[MigrationFile], rows: &[AppliedRow], policy: &Policy) -> 
         batch: next_batch(rows),
         ..Default::default()
     };
-    let applied: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
     if let Some(row) = rows.iter().find(|r| r.state == RowState::Partial) {
         let Some(idx) = files.iter().position(|f| f.name == row.name) else {
             return Err(Error::new(
@@ -217,13 +293,19 @@ pub fn latest(files: &[MigrationFile], rows: &[AppliedRow], policy: &Policy) -> 
         // A fixed partial migration is no longer "modified": it is being finished.
         plan.modified.retain(|n| n != &row.name);
     }
-    plan.pending = files
+    plan.pending = pending(files, rows);
+    Ok(plan)
+}
+
+/// The files no row records (by name, or Knex's by stem), as indexes in order.
+pub fn pending(files: &[MigrationFile], rows: &[AppliedRow]) -> Vec<usize> {
+    matching(files, rows)
+        .by_file
         .iter()
         .enumerate()
-        .filter(|(_, f)| !applied.contains(f.name.as_str()))
+        .filter(|(_, r)| r.is_none())
         .map(|(i, _)| i)
-        .collect();
-    Ok(plan)
+        .collect()
 }
 
 pub fn partial_error(row: &AppliedRow, display: &str) -> Error {
@@ -256,16 +338,32 @@ pub fn partial_error(row: &AppliedRow, display: &str) -> Error {
     .with_data("partial", serde_json::json!(row.name))
 }
 
-/// A migration to revert: its row, and its file when it exists.
+/// A migration to revert: its row, and its file (whose name may differ from the row's
+/// when Knex applied it: the row is the one deleted).
 #[derive(Debug, Clone)]
 pub struct Revert<'a> {
     pub row: &'a AppliedRow,
     pub file: usize,
 }
 
-fn revert_item<'a>(files: &[MigrationFile], row: &'a AppliedRow) -> Result<Revert<'a>> {
-    match files.iter().position(|f| f.name == row.name) {
-        Some(file) => Ok(Revert { row, file }),
+fn revert_item<'a>(m: &Matching<'_>, row: &'a AppliedRow) -> Result<Revert<'a>> {
+    match m.file_of_row.get(row.name.as_str()) {
+        Some(&file) => Ok(Revert { row, file }),
+        None if knex_stem(&row.name).is_some() => Err(Error::new(
+            Kind::MissingFile,
+            format!(
+                "cannot roll back {}: Knex applied it from a JavaScript/TypeScript file, which furrow cannot run, and no furrow file {}.sql or {}.yaml says how to undo it",
+                row.name,
+                stem(&row.name),
+                stem(&row.name)
+            ),
+        )
+        .hint(format!(
+            "roll it back with `knex migrate:down {}`, or write its furrow version {}.yaml (or .sql) with a down section",
+            row.name,
+            stem(&row.name)
+        ))
+        .detail("nothing was rolled back")),
         None => Err(Error::new(
             Kind::MissingFile,
             format!(
@@ -291,7 +389,8 @@ pub fn rollback<'a>(
         .filter(|r| all || Some(r.batch) == last)
         .collect();
     chosen.sort_by_key(|r| std::cmp::Reverse(r.id));
-    chosen.into_iter().map(|r| revert_item(files, r)).collect()
+    let m = matching(files, rows);
+    chosen.into_iter().map(|r| revert_item(&m, r)).collect()
 }
 
 fn unknown_name(query: &str, names: &[&str], what: &str) -> Error {
@@ -308,11 +407,9 @@ pub fn up(
     rows: &[AppliedRow],
     name: Option<&str>,
 ) -> Result<Option<usize>> {
-    let applied: HashSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    let m = matching(files, rows);
     match name {
-        None => Ok(files
-            .iter()
-            .position(|f| !applied.contains(f.name.as_str()))),
+        None => Ok(m.by_file.iter().position(Option::is_none)),
         Some(q) => {
             let file = resolve(q, files, |f| f.name.as_str()).map_err(|names| {
                 if names.len() < files.len() && !names.is_empty() {
@@ -324,17 +421,23 @@ pub fn up(
                     unknown_name(q, &names, "migration file")
                 }
             })?;
-            if let Some(r) = rows.iter().find(|r| r.name == file.name) {
+            let idx = files.iter().position(|f| f.name == file.name);
+            if let Some(r) = idx.and_then(|i| m.by_file[i]) {
                 if r.state == RowState::Partial {
                     return Err(partial_error(r, &file.display));
                 }
+                let by = if r.name == file.name {
+                    String::new()
+                } else {
+                    format!(", by Knex as {}", r.name)
+                };
                 return Err(Error::validation(format!(
-                    "{} is already applied (batch {})",
+                    "{} is already applied (batch {}{by})",
                     file.name, r.batch
                 ))
                 .hint("`furrow migrate:down NAME` reverts it first"));
             }
-            Ok(files.iter().position(|f| f.name == file.name))
+            Ok(idx)
         }
     }
 }
@@ -370,7 +473,7 @@ pub fn down<'a>(
             }
         },
     };
-    revert_item(files, row).map(Some)
+    revert_item(&matching(files, rows), row).map(Some)
 }
 
 #[cfg(test)]
@@ -409,6 +512,7 @@ mod tests {
     const LAX: Policy = Policy {
         ignore_missing: false,
         strict_checksums: false,
+        knex_files: Vec::new(),
     };
 
     #[test]
@@ -423,7 +527,7 @@ mod tests {
             row(2, "20240102000000_b.sql", 1, "b"),
             row(3, "20231231000000_z.sql", 1, "z"),
         ];
-        let s: Vec<(String, State)> = status(&files, &rows)
+        let s: Vec<(String, State)> = status(&files, &rows, &[])
             .into_iter()
             .map(|i| (i.name, i.state))
             .collect();
@@ -464,6 +568,7 @@ mod tests {
             &Policy {
                 ignore_missing: true,
                 strict_checksums: false,
+                knex_files: Vec::new(),
             },
         )
         .unwrap();
@@ -485,6 +590,7 @@ mod tests {
             &Policy {
                 ignore_missing: false,
                 strict_checksums: true,
+                knex_files: Vec::new(),
             },
         )
         .unwrap_err();
@@ -587,5 +693,152 @@ mod tests {
             .message
             .contains("is not applied"));
         assert!(down(&files, &[], None).unwrap().is_none());
+    }
+
+    /// A row as Knex writes it: its own file name, no checksum.
+    fn knex_row(id: i64, name: &str, batch: i64) -> AppliedRow {
+        let mut r = row(id, name, batch, "");
+        r.checksum = String::new();
+        r.duration_ms = None;
+        r
+    }
+
+    fn knex_history() -> Vec<AppliedRow> {
+        vec![
+            knex_row(1, "20240101000000_create_users.js", 1),
+            knex_row(2, "20240102000000_add_email.ts", 1),
+            knex_row(3, "20240103000000_create_posts.js", 2),
+        ]
+    }
+
+    #[test]
+    fn knex_rows_record_furrow_files_of_the_same_stem() {
+        let files = vec![
+            file("20240101000000_create_users.yaml", "u"),
+            file("20240102000000_add_email.sql", "e"),
+            file("20240103000000_create_posts.yaml", "p"),
+            file("20240104000000_create_tags.yaml", "t"),
+        ];
+        let rows = knex_history();
+        let items = status(&files, &rows, &[]);
+        let s: Vec<(&str, &str, Option<ByKnex>)> = items
+            .iter()
+            .map(|i| (i.name.as_str(), i.state.name(), i.by_knex.clone()))
+            .collect();
+        assert_eq!(
+            s,
+            vec![
+                (
+                    "20240101000000_create_users.yaml",
+                    "applied",
+                    Some(ByKnex::TrackedAs("20240101000000_create_users.js".into()))
+                ),
+                (
+                    "20240102000000_add_email.sql",
+                    "applied",
+                    Some(ByKnex::TrackedAs("20240102000000_add_email.ts".into()))
+                ),
+                (
+                    "20240103000000_create_posts.yaml",
+                    "applied",
+                    Some(ByKnex::TrackedAs("20240103000000_create_posts.js".into()))
+                ),
+                ("20240104000000_create_tags.yaml", "pending", None),
+            ]
+        );
+        let p = latest(&files, &rows, &LAX).unwrap();
+        assert_eq!(p.pending, vec![3], "only the new file runs");
+        assert!(p.missing.is_empty());
+        assert_eq!(p.batch, 3);
+        assert_eq!(up(&files, &rows, None).unwrap(), Some(3));
+        let e = up(&files, &rows, Some("create_users")).unwrap_err();
+        assert!(
+            e.message
+                .contains("already applied (batch 1, by Knex as 20240101000000_create_users.js)"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn only_knex_extensions_match_by_stem() {
+        // A furrow row of another format is a different migration, not this one.
+        let files = vec![file("20240101000000_a.yaml", "a")];
+        let rows = vec![row(1, "20240101000000_a.sql", 1, "a")];
+        let s: Vec<State> = status(&files, &rows, &[])
+            .into_iter()
+            .map(|i| i.state)
+            .collect();
+        assert_eq!(s, vec![State::Missing, State::Pending]);
+        assert_eq!(knex_stem("20240101000000_a.mjs"), Some("20240101000000_a"));
+        assert_eq!(knex_stem("20240101000000_a.cjs"), Some("20240101000000_a"));
+        assert_eq!(knex_stem("20240101000000_a.yaml"), None);
+    }
+
+    #[test]
+    fn rows_of_knex_files_in_the_directory_are_applied_by_knex_not_missing() {
+        let files = vec![file("20240104000000_create_tags.sql", "t")];
+        let rows = knex_history();
+        let knex_files: Vec<String> = rows.iter().map(|r| r.name.clone()).take(2).collect();
+        let items = status(&files, &rows, &knex_files);
+        let s: Vec<(&str, &str, Option<ByKnex>)> = items
+            .iter()
+            .map(|i| (i.name.as_str(), i.state.name(), i.by_knex.clone()))
+            .collect();
+        assert_eq!(
+            s,
+            vec![
+                (
+                    "20240101000000_create_users.js",
+                    "applied",
+                    Some(ByKnex::KnexFile)
+                ),
+                (
+                    "20240102000000_add_email.ts",
+                    "applied",
+                    Some(ByKnex::KnexFile)
+                ),
+                // Its Knex file is gone too: really missing.
+                ("20240103000000_create_posts.js", "missing", None),
+                ("20240104000000_create_tags.sql", "pending", None),
+            ]
+        );
+        let pol = Policy {
+            knex_files: rows.iter().map(|r| r.name.clone()).collect(),
+            ..LAX
+        };
+        let p = latest(&files, &rows, &pol).unwrap();
+        assert_eq!(p.pending, vec![0]);
+        assert!(p.missing.is_empty(), "no --ignore-missing needed");
+        assert!(
+            latest(&files, &rows, &LAX).is_err(),
+            "without the files: missing"
+        );
+        // furrow cannot run a Knex file's down.
+        let e = rollback(&files, &rows, false, &pol).unwrap_err();
+        assert!(
+            e.message
+                .contains("cannot roll back 20240103000000_create_posts.js"),
+            "{}",
+            e.message
+        );
+        assert!(e.hint.unwrap().contains("knex migrate:down"));
+    }
+
+    #[test]
+    fn rollback_of_a_stem_matched_migration_uses_the_furrow_file_and_the_knex_row() {
+        let files = vec![
+            file("20240101000000_create_users.yaml", "u"),
+            file("20240102000000_add_email.sql", "e"),
+            file("20240103000000_create_posts.yaml", "p"),
+        ];
+        let rows = knex_history();
+        let r = rollback(&files, &rows, false, &LAX).unwrap();
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].row.name, "20240103000000_create_posts.js");
+        assert_eq!(files[r[0].file].name, "20240103000000_create_posts.yaml");
+        let d = down(&files, &rows, Some("add_email")).unwrap().unwrap();
+        assert_eq!(d.row.name, "20240102000000_add_email.ts");
+        assert_eq!(files[d.file].name, "20240102000000_add_email.sql");
     }
 }

@@ -5,6 +5,7 @@
 mod support;
 
 mod config;
+mod knex;
 mod migrate;
 mod mysql;
 mod real;
