@@ -811,7 +811,12 @@ fn log_then(p: &Project, slow: &str) {
 
 fn assert_interrupted_and_rolled_back(p: &Project, out: &Run, took: Duration) {
     assert_eq!(out.code, 130, "{}", out.all());
-    assert!(out.stderr.contains("interrupted"), "{}", out.all());
+    assert!(out.stderr.contains("interrupted (Ctrl-C)"), "{}", out.all());
+    assert!(
+        !out.stderr.contains("interrupted: interrupted"),
+        "{}",
+        out.all()
+    );
     assert!(took < Duration::from_secs(5), "took {took:?}");
     let mut db = p.db();
     assert_eq!(db.scalar("SELECT COUNT(*) FROM log"), 0, "rolled back");
