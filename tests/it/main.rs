@@ -5,6 +5,7 @@
 mod support;
 
 mod config;
+mod files;
 mod migrate;
 mod mysql;
 mod seeds;
