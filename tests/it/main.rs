@@ -4,6 +4,7 @@
 
 mod support;
 
+mod client;
 mod config;
 mod files;
 mod migrate;
