@@ -98,7 +98,7 @@ impl Error {
         Self::new(Kind::Io, m)
     }
     pub fn interrupted() -> Self {
-        Self::new(Kind::Interrupted, "interrupted")
+        Self::new(Kind::Interrupted, "interrupted (Ctrl-C)")
     }
 
     pub fn hint(mut self, h: impl Into<String>) -> Self {

@@ -186,12 +186,12 @@ pub fn emit_error(out: &Output, command: &str, err: &Error) -> i32 {
         }
         println!("{}", out.scrub(&J::Object(doc).to_string()));
     } else {
-        let label = if err.is_interrupted() {
-            "interrupted:".yellow().bold()
+        // An interruption's message says "interrupted (Ctrl-C)" itself: no label to repeat it.
+        let mut text = if err.is_interrupted() {
+            err.message.yellow().bold().to_string()
         } else {
-            "error:".red().bold()
+            format!("{} {}", "error:".red().bold(), err.message)
         };
-        let mut text = format!("{label} {}", err.message);
         for d in &err.details {
             text.push_str(&format!("\n  {d}"));
         }

@@ -616,11 +616,14 @@ impl Splitter<'_> {
             if self.line_start && (c == b'D' || c == b'd') && self.delimiter_directive()? {
                 continue;
             }
+            if self.line_start && self.cur.is_none() {
+                self.client_command_line()?;
+            }
             self.line_start = false;
             if self.at_delimiter() {
                 let depth = self.cur.as_ref().map_or(0, |cur| cur.blocks.len());
                 if depth == 0 || self.delim != b";" {
-                    self.finish();
+                    self.finish()?;
                     self.pos += self.delim.len();
                     continue;
                 }
@@ -658,6 +661,27 @@ impl Splitter<'_> {
                 b'#' if mysql => {
                     self.pos = find(b, start, b"\n").unwrap_or(b.len());
                 }
+                // The mysql client's `\x` commands, recognised anywhere outside strings and
+                // comments, as the client does (`\N`, MySQL's NULL, is not one).
+                b'\\' if c1.is_some_and(|x| short_command(x).is_some()) => match c1 {
+                    Some(b'd') => {
+                        self.delimiter_directive()?;
+                    }
+                    Some(b'g' | b'G') => {
+                        // `\g` / `\G` send the statement, as its delimiter would.
+                        self.finish()?;
+                        self.pos += 2;
+                    }
+                    Some(x) => {
+                        let eol = find(b, start, b"\n").unwrap_or(b.len());
+                        return Err(client_command_error(
+                            start_line,
+                            &self.src[start..eol],
+                            short_command(x).unwrap_or(""),
+                        ));
+                    }
+                    None => unreachable!(),
+                },
                 b'/' if c1 == Some(b'*') => {
                     let Some(end) = find(b, start + 2, b"*/") else {
                         return Err(SplitError {
@@ -704,8 +728,35 @@ impl Splitter<'_> {
                 }
             }
         }
-        self.finish();
-        Ok(())
+        self.finish()
+    }
+
+    /// At the start of a statement and of a line: a line that the mysql client would take as
+    /// one of its own commands (`source f.sql`, `status`, `exit` …) is refused. A line holding
+    /// the delimiter is left to `finish`, as the client leaves it to the end of the statement.
+    fn client_command_line(&self) -> Result<(), SplitError> {
+        let b = self.b;
+        // Most lines start with a word no command has: decide that before reading the line.
+        let word_end = b[self.pos..]
+            .iter()
+            .position(|&c| is_blank(c))
+            .map_or(b.len(), |n| self.pos + n);
+        let word = &b[self.pos..word_end];
+        if !CLIENT_COMMANDS
+            .iter()
+            .any(|(name, _, _)| name.as_bytes().eq_ignore_ascii_case(word))
+        {
+            return Ok(());
+        }
+        let eol = find(b, self.pos, b"\n").unwrap_or(b.len());
+        let line = &self.src[self.pos..eol];
+        if find(line.as_bytes(), 0, &self.delim).is_some() {
+            return Ok(());
+        }
+        match client_command(line) {
+            Some(name) => Err(client_command_error(self.line, line.trim(), name)),
+            None => Ok(()),
+        }
     }
 
     fn at_delimiter(&self) -> bool {
@@ -716,59 +767,89 @@ impl Splitter<'_> {
         }
     }
 
-    /// At the first non-blank of a line starting with `d`/`D`: handles a `DELIMITER xx` line.
-    /// Returns false (consuming nothing) when the line is not a directive.
+    /// At the first non-blank of a line starting with `d`/`D`, or at `\d` anywhere outside
+    /// strings and comments: handles a `DELIMITER xx` (or `\d xx`) directive. The delimiter
+    /// is read as the mysql client reads it: up to a blank, or quoted with `'`, `"` or `` ` ``
+    /// (the quotes are not part of it). Returns false (consuming nothing) when the line is not
+    /// a directive.
     fn delimiter_directive(&mut self) -> Result<bool, SplitError> {
         const WORD: &[u8] = b"DELIMITER";
         let b = self.b;
         let start = self.pos;
-        let after = start + WORD.len();
-        if b.len() < after
-            || !b[start..after].eq_ignore_ascii_case(WORD)
-            || b.get(after).is_some_and(|&c| !is_blank(c))
-        {
-            return Ok(false);
-        }
+        let short = b[start] == b'\\';
+        let after = if short {
+            start + 2
+        } else {
+            let after = start + WORD.len();
+            if b.len() < after
+                || !b[start..after].eq_ignore_ascii_case(WORD)
+                || b.get(after).is_some_and(|&c| !is_blank(c))
+            {
+                return Ok(false);
+            }
+            after
+        };
         let eol = find(b, after, b"\n").unwrap_or(b.len());
         let mut i = after;
         while i < eol && is_blank(b[i]) {
             i += 1;
         }
+        let quote = b
+            .get(i)
+            .copied()
+            .filter(|q| matches!(q, b'\'' | b'"' | b'`') && i < eol);
         let mut j = i;
         while j < eol && !is_blank(b[j]) {
             j += 1;
         }
-        if self.cur.is_some() {
+        if self.cur.is_some() && !short {
             // Inside a statement, a line starting with the word `delimiter` is usually a column
             // (`delimiter CHAR(1),`): only a punctuation-only delimiter alone on its line (the
             // closing `DELIMITER ;` after a forgotten `$$`) is taken as the directive.
             let rest_blank = b[j..eol].iter().all(|&c| is_blank(c));
-            if i == j || !rest_blank || b[i..j].iter().any(|&c| is_word_byte(c)) {
+            if i == j || !rest_blank || quote.is_some() || b[i..j].iter().any(|&c| is_word_byte(c))
+            {
                 return Ok(false);
             }
         }
         let line = self.line;
-        if i == j {
+        let what = if short { "`\\d`" } else { "DELIMITER" };
+        let delim = match quote {
+            None => b[i..j].to_vec(),
+            Some(q) => match unquote_delimiter(&b[i..eol], q, short) {
+                Some(d) => d,
+                None => {
+                    return Err(SplitError {
+                        line,
+                        message: format!(
+                        "{what} directive at line {line}: the quoted delimiter has no closing {}",
+                        q as char
+                    ),
+                    })
+                }
+            },
+        };
+        if delim.is_empty() {
             return Err(SplitError {
                 line,
                 message: format!(
-                    "DELIMITER directive at line {line} has no delimiter: write e.g. `DELIMITER $$` \
+                    "{what} directive at line {line} has no delimiter: write e.g. `DELIMITER $$` \
                      (and `DELIMITER ;` to restore the default)"
                 ),
             });
         }
-        if b[i..j].contains(&b'\\') {
+        if delim.contains(&b'\\') {
             return Err(SplitError {
                 line,
                 message: format!(
-                    "DELIMITER directive at line {line}: a delimiter cannot contain a backslash; \
+                    "{what} directive at line {line}: a delimiter cannot contain a backslash; \
                      use e.g. `$$` or `//`"
                 ),
             });
         }
         // A statement left open (its delimiter forgotten) ends here, as in the mysql client.
-        self.finish();
-        self.delim = b[i..j].to_vec();
+        self.finish()?;
+        self.delim = delim;
         self.pos = eol;
         Ok(true)
     }
@@ -843,15 +924,22 @@ impl Splitter<'_> {
         }
     }
 
-    /// Ends the current statement (if it has any significant token).
-    fn finish(&mut self) {
+    /// Ends the current statement (if it has any significant token). A statement that is a
+    /// command of the mysql client (`source f.sql;`, `status;`) is refused, as the client
+    /// would run it itself rather than send it.
+    fn finish(&mut self) -> Result<(), SplitError> {
         if let Some(cur) = self.cur.take() {
+            let sql = &self.src[cur.start..cur.end];
+            if let Some(name) = client_command(sql) {
+                return Err(client_command_error(cur.line, sql, name));
+            }
             self.out.push(Statement {
-                sql: self.src[cur.start..cur.end].to_string(),
+                sql: sql.to_string(),
                 line: cur.line,
                 number: self.out.len() + 1,
             });
         }
+        Ok(())
     }
 }
 
@@ -895,6 +983,113 @@ fn track(cur: &mut Cur, t: T, mysql: bool) {
         T::Punct(b'.' | b'@') => Prev::Qualifier,
         _ => Prev::Other,
     };
+}
+
+/// The argument of a quoted `DELIMITER 'x'` (from its opening quote to the end of the line),
+/// unquoted as the mysql client does: a doubled quote is one quote, and a backslash escapes
+/// the next byte (not in backticks, but always after `\d`). None when it is not closed.
+fn unquote_delimiter(rest: &[u8], q: u8, short: bool) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut i = 1;
+    while i < rest.len() {
+        let c = rest[i];
+        if c == b'\\' && i + 1 < rest.len() && (short || q != b'`') {
+            out.push(rest[i + 1]);
+            i += 2;
+        } else if c == q && rest.get(i + 1) == Some(&q) && !short {
+            out.push(q);
+            i += 2;
+        } else if c == q {
+            return Some(out);
+        } else {
+            out.push(c);
+            i += 1;
+        }
+    }
+    None
+}
+
+/// The mysql client's commands: name, one-letter form (`\x`), and whether it takes an argument.
+/// From the client's own table (MariaDB's and MySQL's `client/mysql.cc`).
+const CLIENT_COMMANDS: &[(&str, u8, bool)] = &[
+    ("?", b'?', true),
+    ("charset", b'C', true),
+    ("clear", b'c', false),
+    ("connect", b'r', true),
+    ("delimiter", b'd', true),
+    ("edit", b'e', false),
+    ("ego", b'G', false),
+    ("exit", b'q', false),
+    ("go", b'g', false),
+    ("help", b'h', true),
+    ("nopager", b'n', false),
+    ("notee", b't', false),
+    ("nowarning", b'w', false),
+    ("pager", b'P', true),
+    ("print", b'p', false),
+    ("prompt", b'R', true),
+    ("quit", b'q', false),
+    ("rehash", b'#', false),
+    ("resetconnection", b'x', false),
+    ("sandbox", b'-', false),
+    ("source", b'.', true),
+    ("status", b's', false),
+    ("system", b'!', true),
+    ("tee", b'T', true),
+    ("use", b'u', true),
+    ("warnings", b'W', false),
+];
+
+/// The command a `\x` stands for.
+fn short_command(x: u8) -> Option<&'static str> {
+    CLIENT_COMMANDS
+        .iter()
+        .find(|(_, letter, _)| *letter == x)
+        .map(|(name, _, _)| *name)
+}
+
+/// The client command a line (or a statement without its delimiter) is, read as the client
+/// reads it: the first word (up to a space or tab) is the command's name, in any case; a
+/// command without an argument is only itself alone. `USE db` and `HELP 'topic'` are server
+/// statements too, so they are not taken as commands.
+fn client_command(text: &str) -> Option<&'static str> {
+    let text = text.trim_matches(|c: char| c.is_ascii_whitespace());
+    let (word, rest) = match text.find([' ', '\t']) {
+        Some(i) => (&text[..i], text[i..].trim()),
+        None => (text, ""),
+    };
+    let (name, _, takes_argument) = CLIENT_COMMANDS
+        .iter()
+        .find(|(name, _, _)| name.eq_ignore_ascii_case(word))?;
+    match *name {
+        "use" => None,
+        "help" if !rest.is_empty() => None,
+        _ if rest.is_empty() || *takes_argument => Some(name),
+        _ => None,
+    }
+}
+
+/// "`source other.sql` is a command of the mysql client, not SQL …", with what to do instead.
+fn client_command_error(line: usize, text: &str, name: &str) -> SplitError {
+    let shown = crate::text::cut(text.lines().next().unwrap_or(text).trim());
+    let what_to_do = match name {
+        "source" => "furrow does not read other files: paste that file's statements here, or make it a migration (or seed) of its own",
+        "delimiter" => "write `DELIMITER x` at the start of a line, outside any statement",
+        "use" => "write `USE name;` (a statement the server runs)",
+        "charset" => "write `SET NAMES name;` (a statement the server runs)",
+        "connect" | "resetconnection" => "furrow runs each file on the connection the knexfile names: remove it",
+        "system" => "furrow never runs shell commands: remove it, and run the command yourself",
+        "exit" | "quit" => "furrow runs the whole file: remove it (and move what follows into another file)",
+        "clear" => "remove it, and the unfinished statement it discards",
+        "go" | "ego" => "end the statement with `;` (or the current delimiter) instead",
+        _ => "it only changes what the mysql client does or shows: remove it",
+    };
+    SplitError {
+        line,
+        message: format!(
+            "`{shown}` is a command of the mysql client (`{name}`), not SQL, and furrow cannot run it: {what_to_do}"
+        ),
+    }
 }
 
 fn count_newlines(b: &[u8]) -> usize {
@@ -1569,6 +1764,193 @@ END";
         let e = err("\nDELIMITER \\\\\n", 1, Mysql);
         assert_eq!(e.line, 2);
         assert!(e.message.contains("backslash"), "{}", e.message);
+    }
+
+    #[test]
+    fn quoted_delimiters_lose_their_quotes_as_in_the_mysql_client() {
+        let text = "delimiter ':'\nCREATE TABLE a (id INT):\nINSERT INTO a VALUES (1):\ndelimiter ';'\nINSERT INTO a VALUES (2);";
+        assert_eq!(
+            both(text),
+            owned(&[
+                "CREATE TABLE a (id INT)",
+                "INSERT INTO a VALUES (1)",
+                "INSERT INTO a VALUES (2)"
+            ])
+        );
+        let text = "DELIMITER 'MySQL'\nSELECT 1 MySQL\nSELECT 2MySQL\nDELIMITER \"$$\"\nSELECT 3$$\nDELIMITER `//`\nSELECT 4//\nDELIMITER ;\nSELECT 5;";
+        assert_eq!(
+            texts(text, Mysql),
+            owned(&["SELECT 1", "SELECT 2", "SELECT 3", "SELECT 4", "SELECT 5"])
+        );
+        // A doubled quote is one quote; what follows the closing quote is ignored.
+        assert_eq!(
+            texts(
+                "DELIMITER 'a''b' trailing words\nSELECT 1a'b\nDELIMITER ;",
+                Mysql
+            ),
+            owned(&["SELECT 1"])
+        );
+        // Inside a statement, a quoted word after `delimiter` is SQL (a column and its alias).
+        assert_eq!(
+            texts("SELECT\n  delimiter ';'\nFROM imports;", Mysql),
+            owned(&["SELECT\n  delimiter ';'\nFROM imports"])
+        );
+        let e = err("SELECT 1;\nDELIMITER '$$\nSELECT 2;", 1, Mysql);
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("no closing '"), "{}", e.message);
+        let e = err("DELIMITER ''\nSELECT 2;", 1, Mysql);
+        assert!(e.message.contains("has no delimiter"), "{}", e.message);
+        let e = err("DELIMITER 'a\\\\b'\n", 1, Mysql);
+        assert!(e.message.contains("backslash"), "{}", e.message);
+    }
+
+    #[test]
+    fn short_delimiter_command_and_statement_terminators() {
+        let text = "\\d //\nCREATE PROCEDURE p() BEGIN SELECT 1; END//\n\\d ;\nCALL p();";
+        assert_eq!(
+            both(text),
+            owned(&["CREATE PROCEDURE p() BEGIN SELECT 1; END", "CALL p()"])
+        );
+        // No blank needed after `\d`; anywhere a statement may end, as in the client.
+        assert_eq!(
+            texts("\\d;;\nSELECT 1;;\nSELECT 2;; \\d ;\nSELECT 3;", Mysql),
+            owned(&["SELECT 1", "SELECT 2", "SELECT 3"])
+        );
+        assert_eq!(
+            texts("\\d '$$'\nSELECT 1$$\n\\d ;", Mysql),
+            owned(&["SELECT 1"])
+        );
+        // `\g` and `\G` send the statement, as its delimiter does.
+        assert_eq!(
+            texts("SELECT 1\\g\nSELECT 2\\G SELECT 3;", Mysql),
+            owned(&["SELECT 1", "SELECT 2", "SELECT 3"])
+        );
+        let e = err("\\d\nSELECT 1;", 4, Mysql);
+        assert_eq!(e.line, 4);
+        assert!(
+            e.message
+                .contains("`\\d` directive at line 4 has no delimiter"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn mysql_client_commands_are_refused_with_their_line() {
+        for (cmd, name) in [
+            ("source other.sql", "source"),
+            ("SOURCE other.sql;", "source"),
+            ("\\. other.sql", "source"),
+            ("SELECT 1; source other.sql;", "source"),
+            ("status", "status"),
+            ("status;", "status"),
+            ("\\s", "status"),
+            ("exit", "exit"),
+            ("quit;", "quit"),
+            ("\\q", "exit"),
+            ("system rm -rf /tmp/x", "system"),
+            ("\\! ls", "system"),
+            ("tee /tmp/out.log", "tee"),
+            ("\\T /tmp/out.log", "tee"),
+            ("notee", "notee"),
+            ("\\t", "notee"),
+            ("pager less", "pager"),
+            ("nopager", "nopager"),
+            ("prompt mysql>", "prompt"),
+            ("\\R x>", "prompt"),
+            ("rehash", "rehash"),
+            ("warnings", "warnings"),
+            ("\\W", "warnings"),
+            ("nowarning", "nowarning"),
+            ("\\w", "nowarning"),
+            ("charset utf8mb4", "charset"),
+            ("\\C utf8mb4", "charset"),
+            ("connect other_db", "connect"),
+            ("\\r", "connect"),
+            ("print", "print"),
+            ("\\p", "print"),
+            ("go", "go"),
+            ("ego", "ego"),
+            ("edit", "edit"),
+            ("\\e", "edit"),
+            ("clear", "clear"),
+            ("SELECT 1 \\c", "clear"),
+            ("help", "help"),
+            ("\\h", "help"),
+            ("?", "?"),
+            ("\\u other_db", "use"),
+            ("SELECT 1; delimiter $$\nSELECT 2;", "delimiter"),
+        ] {
+            for d in [Mysql, Sqlite] {
+                let text = format!("CREATE TABLE a (id INT);\n\n{cmd}\nCREATE TABLE b (id INT);\n");
+                let e = split(&text, 10, d).expect_err(cmd);
+                assert_eq!(e.line, 12, "{cmd}: {e:?}");
+                assert!(
+                    e.message.contains(&format!("mysql client (`{name}`)")),
+                    "{cmd}: {}",
+                    e.message
+                );
+            }
+        }
+        let e = err("source ../schema/other.sql", 1, Mysql);
+        assert_eq!(
+            e.message,
+            "`source ../schema/other.sql` is a command of the mysql client (`source`), not SQL, and furrow cannot run it: furrow does not read other files: paste that file's statements here, or make it a migration (or seed) of its own"
+        );
+    }
+
+    #[test]
+    fn sql_that_looks_like_client_commands_is_sent() {
+        let fine = [
+            "SET @status = 1",
+            "SELECT status FROM t",
+            "UPDATE t SET status = 'exit'",
+            "USE other_db",
+            "use other_db",
+            "HELP 'contents'",
+            "SELECT '\\d //', '\\q'",
+            "SELECT `a\\q`",
+            "CREATE TABLE help (status INT, source TEXT, `go` INT)",
+            "INSERT INTO t (source) VALUES ('source x.sql')",
+            "SELECT\nsource\nFROM t",
+            "SELECT\n  status\nFROM t",
+            "SELECT /* \\q */ 2",
+        ];
+        for sql in fine {
+            let text = format!("{sql};\n");
+            assert_eq!(texts(&text, Mysql), owned(&[sql]), "{sql}");
+        }
+        // MySQL's `\N` (NULL) is not a command.
+        assert_eq!(texts("SELECT \\N;", Mysql), owned(&["SELECT \\N"]));
+        // Comment lines that name commands are comments.
+        assert_eq!(
+            texts("-- source x.sql\n# status\n/* exit */\nSELECT 1;", Mysql),
+            owned(&["SELECT 1"])
+        );
+    }
+
+    #[test]
+    fn a_mysqldump_file_splits_as_the_client_splits_it() {
+        let dump = "-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)\n--\n-- Host: localhost    Database: shop\n\n/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;\n/*!40101 SET NAMES utf8mb4 */;\n\nDROP TABLE IF EXISTS `orders`;\nCREATE TABLE `orders` (\n  `id` int NOT NULL AUTO_INCREMENT,\n  PRIMARY KEY (`id`)\n) ENGINE=InnoDB;\n/*!50003 SET @saved_sql_mode       = @@sql_mode */ ;\nDELIMITER ;;\n/*!50003 CREATE*/ /*!50017 DEFINER=`root`@`localhost`*/ /*!50003 TRIGGER `orders_ai` AFTER INSERT ON `orders` FOR EACH ROW BEGIN\n  INSERT INTO log VALUES (NEW.id);\nEND */;;\nDELIMITER ;\n/*!50003 SET sql_mode              = @saved_sql_mode */ ;\ndelimiter ':'\nCREATE PROCEDURE p() BEGIN SELECT 1; END:\ndelimiter ';'\n\\d //\nCREATE FUNCTION f() RETURNS INT RETURN 1//\n\\d ;\n-- Dump completed on 2024-01-01 12:00:00\n";
+        let stmts = split(dump, 1, Mysql).unwrap();
+        let heads: Vec<(String, usize)> = stmts
+            .iter()
+            .map(|s| (leading_words(&s.sql, 2).join(" "), s.line))
+            .collect();
+        assert_eq!(
+            heads,
+            vec![
+                ("SET OLD_CHARACTER_SET_CLIENT".to_string(), 5),
+                ("SET NAMES".into(), 6),
+                ("DROP TABLE".into(), 8),
+                ("CREATE TABLE".into(), 9),
+                ("SET SAVED_SQL_MODE".into(), 13),
+                ("CREATE DEFINER".into(), 15),
+                ("SET SQL_MODE".into(), 19),
+                ("CREATE PROCEDURE".into(), 21),
+                ("CREATE FUNCTION".into(), 24),
+            ]
+        );
     }
 
     #[test]

@@ -141,28 +141,68 @@ fn batch_stats(mode: SeedMode, rows: u64, affected: u64, dups: Option<u64>) -> L
     stats
 }
 
-/// A server or driver error, worded for people.
+/// A server or driver error, worded for people (never the driver's debug text).
 fn db_err(e: mysql::Error) -> DbError {
-    let mut out = DbError::new(e.to_string());
-    match &e {
-        mysql::Error::MySqlError(me) => {
+    /// What an I/O error on the server connection means, in words.
+    fn io_words(io: &std::io::Error) -> String {
+        use std::io::ErrorKind as K;
+        match io.kind() {
+            K::UnexpectedEof => "the server closed the connection".into(),
+            K::BrokenPipe => "broken pipe: the server closed the connection".into(),
+            K::ConnectionReset => "the server reset the connection".into(),
+            K::ConnectionAborted => "the connection was aborted".into(),
+            K::TimedOut | K::WouldBlock => "no answer from the server in time".into(),
+            K::NotConnected => "not connected".into(),
+            _ => io.to_string(),
+        }
+    }
+    let lost = |why: String| {
+        let mut out = DbError::new(format!(
+            "the connection to the MySQL server was lost ({why})"
+        ));
+        out.connection_lost = true;
+        out
+    };
+    match e {
+        // 1927: the server killed this connection (KILL CONNECTION, a shutdown): it is gone.
+        mysql::Error::MySqlError(me) if me.code == 1927 => {
+            let mut out = lost(format!("{}, MySQL error 1927", me.message));
             out.code = Some(me.code.to_string());
-            out.message = format!("{} (MySQL error {})", me.message, me.code);
+            out
+        }
+        mysql::Error::MySqlError(me) => {
+            let mut out = DbError::new(format!(
+                "{} (MySQL error {})",
+                crate::text::cut_near(&me.message),
+                me.code
+            ));
+            out.code = Some(me.code.to_string());
             // 1317: query interrupted (KILL QUERY from Ctrl-C).
-            if me.code == 1317 {
-                out.interrupted = true;
+            out.interrupted = me.code == 1317;
+            out
+        }
+        mysql::Error::IoError(io) => lost(io_words(&io)),
+        mysql::Error::CodecError(c) => {
+            // The codec's error is an I/O error, or a protocol one (not re-exported by the crate).
+            let io = std::error::Error::source(&c).and_then(|s| s.downcast_ref::<std::io::Error>());
+            match io {
+                Some(io) => lost(io_words(io)),
+                None if c.to_string().contains("max_allowed_packet") => {
+                    let mut out = DbError::new(
+                        "a statement is larger than max_allowed_packet: raise max_allowed_packet on the server, or split the statement",
+                    );
+                    out.connection_lost = true;
+                    out
+                }
+                None => lost(format!("the server's reply could not be read: {c}")),
             }
         }
-        mysql::Error::IoError(_) | mysql::Error::CodecError(_) => {
-            out.connection_lost = true;
-            out.message = format!("the connection to the server was lost: {e}");
-        }
         mysql::Error::DriverError(mysql::DriverError::ConnectTimeout) => {
-            out.connection_lost = true;
+            lost("no answer from the server in time".into())
         }
-        _ => {}
+        mysql::Error::DriverError(d) => DbError::new(format!("the MySQL driver failed: {d}")),
+        other => DbError::new(other.to_string()),
     }
-    out
 }
 
 fn where_(m: &MysqlConn) -> String {

@@ -16,6 +16,8 @@ use crate::error::{Error, Result};
 pub struct SqliteDriver {
     conn: Connection,
     busy_timeout: Duration,
+    /// The database file as shown in messages.
+    path: String,
 }
 
 impl ToSql for Value {
@@ -42,6 +44,7 @@ fn from_ref(v: ValueRef<'_>) -> Value {
 
 impl SqliteDriver {
     pub fn open(path: &SqlitePath, mode: OpenMode, busy_timeout: Duration) -> Result<Self> {
+        let shown = describe(path);
         let conn = match path {
             SqlitePath::Memory => Connection::open_in_memory(),
             SqlitePath::File(p) => {
@@ -58,6 +61,7 @@ impl SqliteDriver {
                         )));
                     }
                 }
+                check_header(p)?;
                 match mode {
                     // A dry run never creates the file: a missing one reads as an empty database.
                     OpenMode::ReadOnly if !p.exists() => Connection::open_in_memory(),
@@ -70,10 +74,9 @@ impl SqliteDriver {
             }
         }
         .map_err(|e| {
-            Error::connection(format!(
-                "cannot open the SQLite database {}: {e}",
-                describe(path)
-            ))
+            Error::connection(format!("cannot open the SQLite database {shown}: {e}")).hint(
+                "check that this user may read and write the file and its directory, or fix `connection.filename` in the knexfile",
+            )
         })?;
         // Double-quoted strings are identifiers only: SQLite's fallback would turn a
         // misspelt column ("emial") into a string constant, silently (and not on MySQL).
@@ -83,15 +86,24 @@ impl SqliteDriver {
         ] {
             let _ = conn.set_db_config(flag, false);
         }
-        let d = SqliteDriver { conn, busy_timeout };
+        // SQLite silently opens a write-protected file read-only: say so now, not at the
+        // first write (which is the lock, and would seem to blame it).
+        if mode == OpenMode::ReadWrite && conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(Error::connection(format!(
+                "cannot write to the SQLite database {shown}: this user may only read it"
+            ))
+            .hint(READ_ONLY_HINT));
+        }
+        let d = SqliteDriver {
+            conn,
+            busy_timeout,
+            path: shown,
+        };
         d.conn
             .busy_timeout(busy_timeout)
             .and_then(|_| d.conn.execute_batch("PRAGMA foreign_keys = ON"))
             .map_err(|e| {
-                Error::connection(format!(
-                    "cannot open the SQLite database {}: {e}",
-                    describe(path)
-                ))
+                Error::connection(format!("cannot open the SQLite database {}: {e}", d.path))
             })?;
         Ok(d)
     }
@@ -101,21 +113,53 @@ impl SqliteDriver {
     }
 
     fn err(&self, e: rusqlite::Error) -> DbError {
-        let mut out = DbError::new(e.to_string());
-        if let rusqlite::Error::SqliteFailure(f, msg) = &e {
-            out.code = Some(format!("{:?}", f.code));
-            out.message = msg.clone().unwrap_or_else(|| f.to_string());
-            match f.code {
-                ErrorCode::OperationInterrupted => out.interrupted = true,
-                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
-                    out.message = format!(
-                        "the database is locked by another process (waited {}s): {}",
-                        self.busy_timeout.as_secs(),
-                        out.message
-                    );
-                }
-                _ => {}
+        let (failure, msg) = match &e {
+            rusqlite::Error::SqliteFailure(f, msg) => (*f, msg.clone()),
+            rusqlite::Error::SqlInputError {
+                error,
+                msg,
+                sql,
+                offset,
+            } => (
+                *error,
+                // rusqlite quotes the whole statement: a few hundred characters are enough.
+                Some(format!(
+                    "{msg} in {} at offset {offset}",
+                    crate::text::cut(sql)
+                )),
+            ),
+            _ => return DbError::new(e.to_string()),
+        };
+        let mut out = DbError::new(msg.unwrap_or_else(|| failure.to_string()));
+        out.code = Some(format!("{:?}", failure.code));
+        match failure.code {
+            ErrorCode::OperationInterrupted => out.interrupted = true,
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                out.message = format!(
+                    "the database is locked by another process (waited {}s): {}",
+                    self.busy_timeout.as_secs(),
+                    out.message
+                );
             }
+            ErrorCode::NotADatabase => {
+                out.message = format!(
+                    "{} is not a SQLite database ({}): {NOT_A_DATABASE_HINT}",
+                    self.path, out.message
+                );
+            }
+            ErrorCode::ReadOnly => {
+                out.message = format!(
+                    "cannot write to the SQLite database {} ({}): {READ_ONLY_HINT}",
+                    self.path, out.message
+                );
+            }
+            ErrorCode::CannotOpen => {
+                out.message = format!(
+                    "cannot open a file of the SQLite database {} ({}): {READ_ONLY_HINT}",
+                    self.path, out.message
+                );
+            }
+            _ => {}
         }
         out
     }
@@ -215,6 +259,38 @@ impl SqliteDriver {
         })?;
         Ok(rows.into_iter().next())
     }
+}
+
+const READ_ONLY_HINT: &str = "check that this user may write the file and its directory (SQLite writes a journal file beside the database), or fix `connection.filename` in the knexfile";
+const NOT_A_DATABASE_HINT: &str =
+    "check `connection.filename` in the knexfile: it names a file that is not a SQLite database";
+
+/// A file that exists, is not empty and does not start as every SQLite database does is
+/// refused before SQLite reads it (it would say only "file is not a database", later).
+fn check_header(p: &std::path::Path) -> Result<()> {
+    use std::io::Read;
+    const MAGIC: &[u8; 16] = b"SQLite format 3\0";
+    let Ok(mut f) = std::fs::File::open(p) else {
+        return Ok(()); // missing (created later) or unreadable (SQLite says which)
+    };
+    let mut head = [0u8; 16];
+    let mut n = 0;
+    while n < head.len() {
+        match f.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return Ok(()),
+        }
+    }
+    if head[..n] == MAGIC[..n] {
+        return Ok(());
+    }
+    Err(Error::connection(format!(
+        "cannot open the SQLite database {}: the file is not a SQLite database",
+        p.display()
+    ))
+    .hint(NOT_A_DATABASE_HINT))
 }
 
 fn describe(path: &SqlitePath) -> String {

@@ -463,19 +463,14 @@ impl<'a> Runner<'a> {
                 ),
             ),
         };
-        let mut err = Error {
-            kind: if interrupted {
-                Kind::Interrupted
-            } else if nothing {
-                e.kind
-            } else {
-                Kind::Partial
-            },
-            ..e
+        let mut err = if interrupted {
+            Error::interrupted().context(&file.display)
+        } else {
+            Error {
+                kind: if nothing { e.kind } else { Kind::Partial },
+                ..e
+            }
         };
-        if interrupted && nothing {
-            err = Error::interrupted().context(&file.display);
-        }
         for d in details {
             err = err.detail(d);
         }

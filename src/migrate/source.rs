@@ -207,7 +207,6 @@ impl<'a> Reader<'a> {
 }
 
 /// Every migration file of the configured directories, sorted by name.
-/// A missing directory reads as empty (with a warning).
 pub fn list(config: &Config, out: &Output) -> Result<Vec<MigrationFile>> {
     let found = discover(config)?;
     for w in found.warnings {
@@ -223,23 +222,17 @@ pub struct Discovery {
     pub warnings: Vec<String>,
 }
 
+/// A configured directory that does not exist is an error (a typo in the knexfile must not
+/// read as "nothing to do"); so is an entry named like a migration that is not a readable
+/// file (a dangling link, a link loop, a directory). Other names are ignored.
 pub fn discover(config: &Config) -> Result<Discovery> {
-    let mut warnings = Vec::new();
+    let warnings = Vec::new();
     let mut found: Vec<Found> = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for dir in &config.migrations.directories {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                warnings.push(format!(
-                    "the migrations directory {} does not exist; `furrow migrate:make NAME` creates it",
-                    config.display_path(dir)
-                ));
-                continue;
-            }
-            Err(e) => return Err(io_error("read the migrations directory", dir, &e)),
-        };
         let dir_display = config.display_path(dir);
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| missing_directory(&e, dir, &dir_display, "migrations"))?;
         for entry in entries {
             let entry = entry.map_err(|e| io_error("read the migrations directory", dir, &e))?;
             let file_name = entry.file_name().to_string_lossy().into_owned();
@@ -247,16 +240,13 @@ pub fn discover(config: &Config) -> Result<Discovery> {
                 continue;
             }
             let path = entry.path();
-            // The directory listing says what an entry is; only links need a stat.
-            let is_file = match entry.file_type() {
-                Ok(t) if t.is_symlink() => path.is_file(),
-                Ok(t) => t.is_file(),
-                Err(_) => path.is_file(),
-            };
-            if !is_file {
-                continue;
-            }
             let display = format!("{dir_display}/{file_name}");
+            // The directory listing says what an entry is; only links need a stat.
+            match entry.file_type() {
+                Ok(t) if t.is_file() => {}
+                Ok(t) => not_a_file(&path, &display, t.is_symlink(), "migration")?,
+                Err(e) => return Err(io_error("read", &path, &e)),
+            }
             let Some(format) = valid_name(&file_name) else {
                 return Err(Error::validation(format!(
                     "{display}: a migration's name must be <14-digit UTC timestamp>_<name>.<sql|yaml>, with a name of letters, digits, _ and -"
@@ -286,6 +276,76 @@ pub fn discover(config: &Config) -> Result<Discovery> {
     }
     found.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Discovery { found, warnings })
+}
+
+/// A configured migrations or seeds directory that cannot be listed, worded for people.
+pub fn missing_directory(e: &std::io::Error, dir: &Path, display: &str, kind: &str) -> Error {
+    let (make, key) = match kind {
+        "seeds" => ("seed:make", "seeds.directory"),
+        _ => ("migrate:make", "migrations.directory"),
+    };
+    match e.kind() {
+        std::io::ErrorKind::NotFound => Error::new(
+            crate::error::Kind::MissingFile,
+            format!("the {kind} directory {display} does not exist"),
+        )
+        .hint(format!(
+            "create it (`furrow {make} NAME` does), or fix `{key}` in the knexfile"
+        )),
+        std::io::ErrorKind::NotADirectory => Error::new(
+            crate::error::Kind::MissingFile,
+            format!("the {kind} directory {display} is a file, not a directory"),
+        )
+        .hint(format!("fix `{key}` in the knexfile")),
+        _ => io_error(&format!("read the {kind} directory"), dir, e),
+    }
+}
+
+/// The entry named like a `what` file at `path` is not a regular file: Ok(()) when it is a
+/// link to one, else an error that says what it is and what to do.
+pub fn not_a_file(path: &Path, display: &str, is_link: bool, what: &str) -> Result<()> {
+    let why = format!("furrow reads every file named like a {what}");
+    let remove = format!("{why}: fix it or remove it");
+    if is_link {
+        let target = std::fs::read_link(path)
+            .map(|t| t.display().to_string())
+            .unwrap_or_else(|_| "?".into());
+        return match std::fs::metadata(path) {
+            Ok(m) if m.is_file() => Ok(()),
+            Ok(m) if m.is_dir() => Err(Error::validation(format!(
+                "{display} is a link to the directory {target}, not a {what} file"
+            ))
+            .hint(remove)),
+            Ok(_) => Err(Error::validation(format!(
+                "{display} is a link to {target}, which is not a regular file"
+            ))
+            .hint(remove)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::new(
+                crate::error::Kind::MissingFile,
+                format!("{display} is a link to {target}, which does not exist"),
+            )
+            .hint(format!(
+                "restore the file it points to, or remove the link ({why})"
+            ))),
+            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(Error::io(format!(
+                "{display} is a link that leads back to itself (a loop of symbolic links, via {target})"
+            ))
+            .hint(format!("point it at a real file, or remove it ({why})"))),
+            Err(e) => Err(io_error("read", path, &e)),
+        };
+    }
+    if path.is_dir() {
+        return Err(Error::validation(format!(
+            "{display} is a directory, but its name is that of a {what} file"
+        ))
+        .hint(format!(
+            "{what}s are files: rename the directory or move it out of there"
+        )));
+    }
+    Err(Error::validation(format!(
+        "{display} is not a regular file (a {what} must be one)"
+    ))
+    .hint(remove))
 }
 
 fn sanitize(file_name: &str) -> String {

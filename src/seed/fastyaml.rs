@@ -27,7 +27,7 @@ pub struct FastRows {
 /// Splits off and reads the rows; `None` means "use the full parser".
 pub fn split(text: &str) -> Option<FastRows> {
     let bytes = text.as_bytes();
-    if memchr::memchr2(b'\t', b'\r', bytes).is_some() {
+    if memchr::memchr2(b'\t', b'\r', bytes).is_some() || yaml_would_object(bytes) {
         return None;
     }
     let lines = |from: usize| {
@@ -106,6 +106,36 @@ pub fn split(text: &str) -> Option<FastRows> {
     ));
     header.push_str(&text[region_end..]);
     Some(FastRows { header, rows })
+}
+
+/// Characters libyaml refuses ("control characters are not allowed": C0 controls but tab and
+/// line breaks, DEL, C1 controls but NEL, U+FFFE, U+FFFF) or reads as line breaks (NEL, U+2028,
+/// U+2029): the full parser must see them, so both readers give a file the same outcome.
+fn yaml_would_object(bytes: &[u8]) -> bool {
+    special_char(bytes, true).is_some()
+}
+
+/// Where the first character is that YAML does not allow in a file (libyaml's "control
+/// characters are not allowed"), as a byte offset.
+pub fn forbidden_char(text: &str) -> Option<usize> {
+    special_char(text.as_bytes(), false)
+}
+
+fn special_char(bytes: &[u8], or_line_break: bool) -> Option<usize> {
+    let at = |i: usize| bytes.get(i).copied();
+    bytes.iter().enumerate().position(|(i, &b)| match b {
+        b'\t' | b'\n' | b'\r' => false,
+        0x00..=0x1f | 0x7f => true,
+        // 0xC2 0x80–0x9F: U+0080–U+009F (C1 controls; U+0085, NEL, is a line break).
+        0xc2 => {
+            at(i + 1).is_some_and(|c| (0x80..=0x9f).contains(&c) && (c != 0x85 || or_line_break))
+        }
+        // 0xE2 0x80 0xA8/0xA9: U+2028, U+2029 (line breaks to libyaml).
+        0xe2 => or_line_break && at(i + 1) == Some(0x80) && matches!(at(i + 2), Some(0xa8 | 0xa9)),
+        // 0xEF 0xBF 0xBE/0xBF: U+FFFE, U+FFFF.
+        0xef => at(i + 1) == Some(0xbf) && matches!(at(i + 2), Some(0xbe | 0xbf)),
+        _ => false,
+    })
 }
 
 /// Reads the items of a list region: each line blank, a comment, or `- { … }`, all at one
@@ -419,6 +449,26 @@ mod tests {
         }
         let fast = split(&text).expect("all simple");
         assert_eq!(pairs(&fast.rows), slow(&text));
+    }
+
+    #[test]
+    fn control_characters_go_to_the_full_parser_which_refuses_them() {
+        for bad in [
+            "\0", "\u{1}", "\u{1b}", "\u{7f}", "\u{85}", "\u{9f}", "\u{2028}", "\u{ffff}",
+        ] {
+            let text = format!("table: t\nrows:\n  - {{ id: 1, name: a{bad}b }}\n");
+            assert!(split(&text).is_none(), "{bad:?}");
+            let quoted = format!("table: t\nrows:\n  - {{ id: 1, name: 'a{bad}b' }}\n");
+            assert!(split(&quoted).is_none(), "{bad:?}");
+        }
+        // Refused by the full parser, in flow and in block form alike.
+        let raw_nul = "table: t\nrows:\n  - { id: 1, name: \"a\0b\" }\n";
+        assert!(serde_yaml::from_str::<serde_yaml::Value>(raw_nul).is_err());
+        let block = "table: t\nrows:\n  - id: 1\n    name: \"a\0b\"\n";
+        assert!(serde_yaml::from_str::<serde_yaml::Value>(block).is_err());
+        // Other non-ASCII text stays on the fast path.
+        let fine = "table: t\nrows:\n  - { id: 1, name: Zürich \u{a0}\u{e9}\u{2027} }\n";
+        assert_eq!(pairs(&split(fine).expect("fast").rows), slow(fine));
     }
 
     #[test]

@@ -54,37 +54,61 @@ fn valid_component(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '-')
 }
 
-/// Every seed file of the configured directories, ordered by relative path.
-pub fn list(config: &Config, out: &Output) -> Result<Vec<SeedFile>> {
+/// Every seed file of the configured directories, ordered by relative path. A configured
+/// directory that does not exist is an error (as for migrations), and so is an entry named
+/// like a seed that is not a readable file (a dangling link, a link loop, a directory).
+pub fn list(config: &Config, _out: &Output) -> Result<Vec<SeedFile>> {
+    use crate::migrate::source::{missing_directory, not_a_file};
     let mut files: Vec<SeedFile> = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for dir in &config.seeds.directories {
-        if !dir.is_dir() {
-            out.warn(format!(
-                "the seeds directory {} does not exist; `furrow seed:make NAME` creates it",
-                config.display_path(dir)
-            ));
-            continue;
+        let dir_display = config.display_path(dir);
+        if let Err(e) = std::fs::read_dir(dir) {
+            return Err(missing_directory(&e, dir, &dir_display, "seeds"));
         }
         let depth = if config.seeds.recursive {
             usize::MAX
         } else {
             1
         };
+        // Links are followed (a linked seed is a seed; a linked folder is walked when
+        // recursive); dot-folders are not entered.
         let walker = walkdir::WalkDir::new(dir)
             .min_depth(1)
             .max_depth(depth)
-            .sort_by_file_name();
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
         for entry in walker {
-            let entry = entry.map_err(|e| {
-                Error::io(format!(
-                    "cannot read the seeds directory {}: {e}",
-                    config.display_path(dir)
-                ))
-            })?;
-            if !entry.file_type().is_file() {
-                continue;
-            }
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let Some(path) = e.path().map(Path::to_path_buf) else {
+                        return Err(Error::io(format!(
+                            "cannot read the seeds directory {dir_display}: {e}"
+                        )));
+                    };
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default();
+                    if name.starts_with('.') || seed_format(&name).is_none() {
+                        continue; // not named like a seed: ignored, readable or not
+                    }
+                    let display = config.display_path(&path);
+                    if e.loop_ancestor().is_some() {
+                        return Err(Error::io(format!(
+                            "{display} is a link to a folder that contains it (a loop)"
+                        ))
+                        .hint(
+                            "furrow reads every file named like a seed: fix or remove the link",
+                        ));
+                    }
+                    not_a_file(&path, &display, path.is_symlink(), "seed")?;
+                    return Err(Error::io(format!("cannot read {display}: {e}")));
+                }
+            };
             let file_name = entry.file_name().to_string_lossy().into_owned();
             if file_name.starts_with('.') {
                 continue;
@@ -92,6 +116,10 @@ pub fn list(config: &Config, out: &Output) -> Result<Vec<SeedFile>> {
             let Some(format) = seed_format(&file_name) else {
                 continue;
             };
+            if !entry.file_type().is_file() {
+                let display = config.display_path(entry.path());
+                not_a_file(entry.path(), &display, entry.path_is_symlink(), "seed")?;
+            }
             let rel = entry
                 .path()
                 .strip_prefix(dir)
@@ -536,6 +564,18 @@ fn parse_yaml_document(file: &SeedFile, text: &str, doc: &str) -> Result<Vec<Blo
         );
     }
     let doc: Y = serde_yaml::from_str(doc).map_err(|e| {
+        // libyaml places this one at the start of the file: say where the character is.
+        let control = e.to_string().contains("control characters are not allowed");
+        if let Some(i) = super::fastyaml::forbidden_char(text).filter(|_| control) {
+            let line = text[..i].matches('\n').count() + 1;
+            let column = text[..i].rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            let c = text[i..].chars().next().unwrap_or('\0');
+            return Error::validation(format!(
+                "{} line {line} column {column}: invalid YAML: the character U+{:04X} (a control character) is not allowed in YAML",
+                file.display, c as u32
+            ))
+            .hint("remove it; to store such a character, write it as an escape in a double-quoted string (e.g. \"a\\0b\")");
+        }
         let at = e
             .location()
             .map(|l| format!(" line {} column {}", l.line(), l.column()))

@@ -4,7 +4,9 @@
 
 mod support;
 
+mod client;
 mod config;
+mod files;
 mod knex;
 mod migrate;
 mod mysql;

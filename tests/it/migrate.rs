@@ -517,7 +517,19 @@ mod sqlite_only {
         unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
         let out = to_run(child.wait_with_output().unwrap());
         assert_eq!(out.code, 130, "{}", out.all());
-        assert!(out.stderr.contains("interrupted"), "{}", out.all());
+        // Once, with the file: not `interrupted: interrupted`.
+        assert!(
+            out.stderr
+                .contains("migrations/20240101000000_big.sql: interrupted (Ctrl-C)"),
+            "{}",
+            out.all()
+        );
+        assert_eq!(
+            out.stderr.matches("interrupted").count(),
+            1,
+            "{}",
+            out.all()
+        );
         assert!(!lock_row(&p), "the lock is released");
         let mut db = p.db();
         assert!(!db.has_table("big"));

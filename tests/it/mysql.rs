@@ -810,7 +810,12 @@ fn log_then(p: &Project, slow: &str) {
 
 fn assert_interrupted_and_rolled_back(p: &Project, out: &Run, took: Duration) {
     assert_eq!(out.code, 130, "{}", out.all());
-    assert!(out.stderr.contains("interrupted"), "{}", out.all());
+    assert!(out.stderr.contains("interrupted (Ctrl-C)"), "{}", out.all());
+    assert!(
+        !out.stderr.contains("interrupted: interrupted"),
+        "{}",
+        out.all()
+    );
     assert!(took < Duration::from_secs(5), "took {took:?}");
     let mut db = p.db();
     assert_eq!(db.scalar("SELECT COUNT(*) FROM log"), 0, "rolled back");
@@ -843,6 +848,7 @@ mysql_test! {
         assert_eq!(out.code, 130, "{}", out.all());
         assert!(out.stderr.contains("interrupted"), "{}", out.all());
         assert!(out.stderr.contains("of 3 committed"), "{}", out.all());
+        assert!(out.stderr.contains("20240101000000_slow.sql: interrupted"), "{}", out.all());
         assert!(took < Duration::from_secs(5), "took {took:?}");
         let mut db = p.db();
         assert!(db.has_table("s") && !db.has_table("s2"));
