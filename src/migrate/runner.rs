@@ -177,6 +177,7 @@ impl<'a> Runner<'a> {
                 interrupt::check()?;
                 self.exec(step)
                     .map_err(|e| step_error(file, step, e, dir))?;
+                crate::failpoint::pause("migrate-statement");
             }
             // Ctrl-C may have cut a statement short without an error (MariaDB's DO SLEEP):
             // it still means "stop", and nothing is committed yet.
@@ -334,6 +335,7 @@ impl<'a> Runner<'a> {
                     return Err(self.stopped_at(job, dir, batch, k, &mut p, reason, e, lost));
                 }
             }
+            crate::failpoint::pause("migrate-statement");
             p.hash = track::chain(&p.hash, &checksums[k]);
             if !p.session.in_transaction {
                 p.durable = k + 1;

@@ -444,8 +444,8 @@ mod sqlite_only {
     }
 
     fn long_migration() -> String {
-        // Several seconds of work in one statement.
-        "-- migrate:up\nCREATE TABLE big AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 300000000) SELECT x FROM c;\n-- migrate:down\nDROP TABLE big;\n".to_string()
+        // Two statements: the tests stop the runner between them (FURROW_TEST_PAUSE).
+        "-- migrate:up\nCREATE TABLE big (x INTEGER);\nINSERT INTO big VALUES (1);\n-- migrate:down\nDROP TABLE big;\n".to_string()
     }
 
     fn lock_row(p: &Project) -> bool {
@@ -467,15 +467,23 @@ mod sqlite_only {
             "  migrations:\n    extension: sql\n    lockTimeout: 30\n",
         );
         p.migration("20240101000000_a.sql", &create_table_migration("a"));
+        p.run(&["migrate:latest"]).ok();
         p.migration("20240102000000_big.sql", &long_migration());
+        // The runner stops inside the migration's transaction, holding the lock.
+        let marker = p.path("paused");
         let mut child = p
             .command(&["migrate:latest"])
+            .env("FURROW_TEST_PAUSE", "migrate-statement")
+            .env("FURROW_TEST_PAUSE_FILE", &marker)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        assert!(wait_for(20, || lock_row(&p)), "the runner took the lock");
-        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            wait_for(20, || marker.exists()),
+            "the runner is inside a migration"
+        );
+        assert!(lock_row(&p), "the runner took the lock");
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
         // The lock row of the dead runner is still there …
@@ -505,14 +513,20 @@ mod sqlite_only {
     fn ctrl_c_rolls_back_releases_the_lock_and_exits_130() {
         let p = Project::new(Backend::Sqlite);
         p.migration("20240101000000_big.sql", &long_migration());
+        let marker = p.path("paused");
         let child = p
             .command(&["migrate:latest"])
+            .env("FURROW_TEST_PAUSE", "migrate-statement")
+            .env("FURROW_TEST_PAUSE_FILE", &marker)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap();
-        assert!(wait_for(20, || lock_row(&p)));
-        std::thread::sleep(Duration::from_millis(300));
+        assert!(
+            wait_for(20, || marker.exists()),
+            "the runner is inside the migration"
+        );
+        assert!(lock_row(&p));
         // SAFETY: sending SIGINT to our own child.
         unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
         let out = to_run(child.wait_with_output().unwrap());
