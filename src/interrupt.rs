@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 static REQUESTED: AtomicBool = AtomicBool::new(false);
 pub type Hook = Box<dyn Fn() + Send + Sync>;
 static HOOK: Mutex<Option<Hook>> = Mutex::new(None);
+static STASHED: Mutex<Option<Hook>> = Mutex::new(None);
 
 /// Installs the Ctrl-C handler (once, at start-up).
 pub fn install() {
@@ -32,10 +33,21 @@ pub fn set_hook(hook: Hook) {
 }
 
 /// Takes the hook away, waiting for an interrupt in flight (the handler holds the hook while
-/// it runs): after this, nothing interrupts the statements that follow. Returns the hook, to
-/// put back with `set_hook` once the clean-up is done.
-pub fn quiesce() -> Option<Hook> {
-    HOOK.lock().ok().and_then(|mut h| h.take())
+/// it runs): after this, nothing interrupts the statements that follow, until `resume`.
+/// Nested calls are fine: the first one keeps the hook, the others find none.
+pub fn quiesce() {
+    let taken = HOOK.lock().ok().and_then(|mut h| h.take());
+    if let (Some(hook), Ok(mut stash)) = (taken, STASHED.lock()) {
+        *stash = Some(hook);
+    }
+}
+
+/// Puts back the hook `quiesce` took.
+pub fn resume() {
+    let stashed = STASHED.lock().ok().and_then(|mut s| s.take());
+    if let Some(hook) = stashed {
+        set_hook(hook);
+    }
 }
 
 pub fn clear_hook() {

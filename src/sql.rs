@@ -208,7 +208,7 @@ pub fn first_word(sql: &str) -> String {
 
 /// The object a statement creates or drops, as far as a later run can check it:
 /// `CREATE [OR REPLACE] TABLE|VIEW [IF NOT EXISTS] name` and `DROP TABLE|VIEW [IF EXISTS] name`
-/// (one name, optionally qualified). Returns (creates, kind, name).
+/// (one unqualified name). Returns (creates, kind, name).
 pub fn created_or_dropped(sql: &str) -> Option<(bool, &'static str, String)> {
     let toks = tokens(sql, 12);
     let name_at = |i: usize| -> Option<(String, usize)> {
@@ -217,9 +217,9 @@ pub fn created_or_dropped(sql: &str) -> Option<(bool, &'static str, String)> {
             _ => None,
         };
         let first = one(toks.get(i)?)?;
+        // `other_db.t`: the check would look in the wrong database; say nothing.
         if matches!(toks.get(i + 1), Some(Tok::Punct(b'.'))) {
-            let second = one(toks.get(i + 2)?)?;
-            return Some((second, i + 3));
+            return None;
         }
         Some((first, i + 1))
     };

@@ -292,14 +292,12 @@ pub fn with_lock<T>(
     acquire(d, spec, &me, out)?;
     let result = body(d);
     // A Ctrl-C whose interrupt is still on its way must land before the clean-up, never on it.
-    let hook = crate::interrupt::quiesce();
+    crate::interrupt::quiesce();
     if result.is_err() {
         let _ = d.rollback();
     }
     let released = d.release_lock(spec, &me);
-    if let Some(hook) = hook {
-        crate::interrupt::set_hook(hook);
-    }
+    crate::interrupt::resume();
     match (result, released) {
         (Ok(v), Ok(())) => Ok(v),
         (Ok(_), Err(e)) => Err(e.into_error().context(format!(
@@ -338,6 +336,11 @@ pub struct AppliedRow {
 /// The error recorded for a statement that Ctrl-C stopped: it did not commit, and the file
 /// needs no fix before the run goes on.
 pub const INTERRUPTED: &str = "interrupted by Ctrl-C";
+
+/// The error recorded when the connection was lost inside a transaction the migration
+/// opened: that transaction rolled back, and the run can go on as the file is.
+pub const CONNECTION_LOST: &str =
+    "the connection was lost inside the migration's open transaction, which rolled back";
 
 /// What an older furrow wrote while a statement ran: read as "that statement was running".
 const LEGACY_IN_PROGRESS: &str = "in progress (or the runner was killed)";
@@ -612,6 +615,16 @@ fn delete_row(d: &mut dyn Driver, table: &str, name: &str) -> Result<()> {
 
 /// Notes a failed rollback on an applied migration's row (its state stays `applied`).
 pub fn record_down_error(d: &mut dyn Driver, table: &str, name: &str, error: &str) -> Result<()> {
+    set_migration_error(d, table, name, Some(error))
+}
+
+/// Sets (or clears) the `error` of a migration's row.
+pub fn set_migration_error(
+    d: &mut dyn Driver,
+    table: &str,
+    name: &str,
+    error: Option<&str>,
+) -> Result<()> {
     let dialect = d.dialect();
     let sql = format!(
         "UPDATE {} SET {} = ? WHERE {} = ?",
@@ -622,7 +635,9 @@ pub fn record_down_error(d: &mut dyn Driver, table: &str, name: &str, error: &st
     d.execute(
         &sql,
         &[
-            Value::Text(error.to_string()),
+            error
+                .map(|e| Value::Text(e.to_string()))
+                .unwrap_or(Value::Null),
             Value::Text(name.to_string()),
         ],
     )

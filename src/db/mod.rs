@@ -149,6 +149,12 @@ pub trait Driver {
     /// The session's state after `sql` ran, from the state before it.
     fn session_after(&mut self, sql: &str, before: Session) -> DbResult<Session>;
 
+    /// The session's state after `sql` failed: on MySQL a failed DDL statement has still
+    /// committed the transaction that was open (its implicit commit comes first).
+    fn session_after_error(&mut self, _sql: &str, before: Session) -> DbResult<Session> {
+        Ok(before)
+    }
+
     /// Whether running `sql` in a session in state `before` may commit anything.
     fn may_commit(&self, sql: &str, before: Session) -> bool;
 

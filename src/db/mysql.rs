@@ -37,6 +37,17 @@ enum Effect {
     Other,
 }
 
+/// `START TRANSACTION …`, `BEGIN [WORK]`, `XA START|BEGIN`: a transaction is open after it.
+fn opens_transaction(sql: &str) -> bool {
+    let w = crate::sql::leading_words(sql, 2);
+    match w.first().map(String::as_str) {
+        Some("START") => w.get(1).is_some_and(|x| x == "TRANSACTION"),
+        Some("BEGIN") => crate::sql::is_transaction_control(sql),
+        Some("XA") => w.get(1).is_some_and(|x| x == "START" || x == "BEGIN"),
+        _ => false,
+    }
+}
+
 fn effect(sql: &str) -> Effect {
     let first = crate::sql::first_word(sql);
     match first.as_str() {
@@ -396,8 +407,9 @@ impl MysqlDriver {
         })
     }
 
-    /// Asks the server for the session's autocommit and transaction state.
-    fn ask_session(&mut self) -> DbResult<Session> {
+    /// Asks the server for the session's autocommit and transaction state after `sql` ran
+    /// in a session in state `before`.
+    fn ask_session(&mut self, sql: &str, before: Session) -> DbResult<Session> {
         if self.has_in_transaction_var {
             match self
                 .conn
@@ -425,11 +437,14 @@ impl MysqlDriver {
             )
             .map_err(db_err)?;
         let (ac, tx) = row.unwrap_or((1, 0));
+        // innodb_trx lists a transaction only once it touched InnoDB (and reads empty without
+        // the PROCESS privilege): an explicit transaction stays open until a statement ends it,
+        // and with autocommit off one counts as open (nothing is counted as committed).
+        let ends = crate::sql::commits_implicitly_mysql(sql)
+            || matches!(crate::sql::first_word(sql).as_str(), "COMMIT" | "ROLLBACK");
         Ok(Session {
             autocommit: ac != 0,
-            // Without the PROCESS privilege innodb_trx reads empty: with autocommit off,
-            // count the transaction as open (the safe side: nothing is counted as committed).
-            in_transaction: tx != 0 || ac == 0,
+            in_transaction: tx != 0 || ac == 0 || (before.in_transaction && !ends),
         })
     }
 
@@ -681,7 +696,9 @@ impl Driver for MysqlDriver {
 
     fn session_after(&mut self, sql: &str, before: Session) -> DbResult<Session> {
         match effect(sql) {
-            Effect::Ddl => Ok(Session {
+            // With no transaction open and autocommit on, DDL cannot leave one open; otherwise
+            // ask (`UNLOCK TABLES` with no tables locked commits nothing, for one).
+            Effect::Ddl if !before.in_transaction && before.autocommit => Ok(Session {
                 in_transaction: false,
                 ..before
             }),
@@ -689,8 +706,21 @@ impl Driver for MysqlDriver {
                 in_transaction: before.in_transaction || !before.autocommit,
                 ..before
             }),
-            Effect::Other => self.ask_session(),
+            Effect::Other if opens_transaction(sql) => Ok(Session {
+                in_transaction: true,
+                ..before
+            }),
+            Effect::Ddl | Effect::Other => self.ask_session(sql, before),
         }
+    }
+
+    fn session_after_error(&mut self, sql: &str, before: Session) -> DbResult<Session> {
+        // A statement that commits implicitly commits the open transaction before it runs,
+        // even when it then fails (a syntax error, found first, does not): ask.
+        if before.in_transaction && effect(sql) != Effect::Dml {
+            return self.ask_session(sql, before);
+        }
+        Ok(before)
     }
 
     fn may_commit(&self, sql: &str, before: Session) -> bool {

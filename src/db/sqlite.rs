@@ -368,7 +368,10 @@ impl Driver for SqliteDriver {
     }
 
     fn may_commit(&self, sql: &str, before: Session) -> bool {
-        !before.in_transaction || crate::sql::is_transaction_control(sql)
+        // `RELEASE sp` of the outermost savepoint commits too.
+        !before.in_transaction
+            || crate::sql::is_transaction_control(sql)
+            || crate::sql::first_word(sql) == "RELEASE"
     }
 
     fn is_session_setting(&self, sql: &str) -> bool {

@@ -135,6 +135,7 @@ fn up_jobs<'a>(
                 section,
                 skip: 0,
                 row_exists: false,
+                prior_error: None,
             })
         })
         .collect()
@@ -157,6 +158,7 @@ fn down_jobs<'a>(
                         section,
                         skip: 0,
                         row_exists: true,
+                        prior_error: None,
                     })
                 }
                 None => Err(Error::new(
@@ -171,6 +173,14 @@ fn down_jobs<'a>(
             }
         })
         .collect()
+}
+
+/// Down jobs carry their row's error, put back when nothing of a failed down ran.
+fn with_prior_errors<'a>(mut jobs: Vec<Job<'a>>, reverts: &[Revert<'_>]) -> Vec<Job<'a>> {
+    for (job, r) in jobs.iter_mut().zip(reverts) {
+        job.prior_error.clone_from(&r.row.error);
+    }
+    jobs
 }
 
 /// A derived down that deletes inserted rows by the table's primary key must be able to:
@@ -343,8 +353,12 @@ fn resume_job<'a>(
             res.done
         }
         (None, Stop::Running(n)) => {
+            // The check reads the knexfile's database: after a `USE` it would read the wrong one.
+            let moved = job.section.steps[..(n - 1).min(total)].iter().any(|s| {
+                matches!(&s.kind, schema::StepKind::Sql { sql, .. } if crate::sql::first_word(sql) == "USE")
+            });
             let checked = match job.section.steps.get(n - 1).map(|s| &s.kind) {
-                Some(schema::StepKind::Sql { sql, .. }) if n == res.done + 1 => {
+                Some(schema::StepKind::Sql { sql, .. }) if n == res.done + 1 && !moved => {
                     d.committed(sql).map_err(|e| e.into_error())?
                 }
                 _ => None,
@@ -368,7 +382,7 @@ fn resume_job<'a>(
                     res.done
                 }
                 None => {
-                    let (again, after) = (res.done + 1, n + 1);
+                    let (again, after) = (res.done + 1, (n + 1).min(total + 1));
                     let what = if n > res.done + 1 {
                         format!(
                             "{origin} was running when the runner stopped; it commits {} together, and furrow cannot tell whether it did",
@@ -541,7 +555,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
             return Ok(r);
         }
         let tracked = tracked_files(&files, &reverts);
-        let jobs = down_jobs(&tracked, &mut *d, ctx.config)?;
+        let jobs = with_prior_errors(down_jobs(&tracked, &mut *d, ctx.config)?, &reverts);
         let title = summary(&reverts, jobs.len(), "would roll back");
         return Ok(dry_run_report(
             ctx,
@@ -562,7 +576,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
             return Ok(r);
         }
         let tracked = tracked_files(&files, &reverts);
-        let jobs = down_jobs(&tracked, &mut *d, ctx.config)?;
+        let jobs = with_prior_errors(down_jobs(&tracked, &mut *d, ctx.config)?, &reverts);
         let title = summary(&reverts, jobs.len(), "rolled back");
         let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Down, 0)?;
         let done = furrow_names(done, &files, &reverts);
@@ -622,7 +636,7 @@ pub fn down(ctx: &Ctx, name: Option<&str>) -> Result<Report> {
         let batch = revert.row.batch;
         let reverts = std::slice::from_ref(&revert);
         let tracked = tracked_files(&files, reverts);
-        let jobs = down_jobs(&tracked, &mut *d, ctx.config)?;
+        let jobs = with_prior_errors(down_jobs(&tracked, &mut *d, ctx.config)?, reverts);
         let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Down, 0)?;
         let done = furrow_names(done, &files, reverts);
         r.line(
@@ -886,6 +900,7 @@ pub fn sql(ctx: &Ctx, name: &str, down: bool) -> Result<Report> {
         section,
         skip: 0,
         row_exists: false,
+        prior_error: None,
     };
     let sql = preview(&job, dialect);
     let mut r = Report::new("migrate:sql");

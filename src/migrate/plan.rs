@@ -272,12 +272,32 @@ pub fn latest(files: &[MigrationFile], rows: &[AppliedRow], policy: &Policy) -> 
                 "restore the file, then run migrate:latest to finish it or migrate:down to undo it",
             ));
         };
+        if let Some(e) = row
+            .error
+            .as_deref()
+            .filter(|e| e.starts_with(super::runner::DOWN_STOPPED))
+        {
+            return Err(Error::new(
+                Kind::Partial,
+                format!("{} is half rolled back: its {e}", row.name),
+            )
+            .hint(format!(
+                "make its down section safe to re-run (e.g. IF EXISTS) and run `furrow migrate:down {}` again; then `furrow migrate:latest` applies it from the start",
+                row.name
+            ))
+            .with_data("partial", serde_json::json!(row.name)));
+        }
         let file = &files[idx];
         let done = row.statements_applied.unwrap_or(0).max(0) as usize;
         let stop = match row.statement_running {
             Some(n) if n > 0 && row.error.is_none() => Stop::Running(n as usize),
-            // Ctrl-C stopped a statement: nothing to fix, go on where it stopped.
-            _ if row.error.as_deref() == Some(crate::track::INTERRUPTED) => {
+            // Ctrl-C, or a lost connection that rolled the open transaction back: nothing
+            // to fix, go on where it stopped.
+            _ if matches!(
+                row.error.as_deref(),
+                Some(crate::track::INTERRUPTED | crate::track::CONNECTION_LOST)
+            ) =>
+            {
                 Stop::Failed { file_changed: true }
             }
             _ => Stop::Failed {
@@ -634,6 +654,11 @@ mod tests {
                 stop: Stop::Failed { file_changed: true }
             })
         );
+        // A down section stopped half-way: no resume of the up section over it.
+        let mut half = r.clone();
+        half.error = Some("rollback stopped at down statement 2 of 3: no such table".into());
+        let e = latest(&files, std::slice::from_ref(&half), &LAX).unwrap_err();
+        assert!(e.message.contains("half rolled back"), "{}", e.message);
         // Killed while statement 3 ran: resumable with the file as it is.
         r.statement_running = Some(3);
         r.error = None;

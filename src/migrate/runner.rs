@@ -22,7 +22,22 @@ pub struct Job<'a> {
     pub skip: usize,
     /// Its tracking row exists already (a partial one being finished).
     pub row_exists: bool,
+    /// Down jobs: the row's `error` before this run, put back when nothing of the down ran.
+    pub prior_error: Option<String>,
 }
+
+/// Where a statement-by-statement run stopped: at statement `k` (0-based; the section's
+/// length for its closing commit); `lost`: the connection went away; `may_commit`: the
+/// statement could commit on its own (it did not run inside a transaction left open).
+#[derive(Debug, Clone, Copy)]
+struct Stop {
+    k: usize,
+    lost: bool,
+    may_commit: bool,
+}
+
+/// The start of a row's `error` while its down section is stopped half-way.
+pub const DOWN_STOPPED: &str = "rollback stopped at down statement";
 
 /// A migration that ran.
 #[derive(Debug, Clone)]
@@ -308,7 +323,12 @@ impl<'a> Runner<'a> {
         }
         for (k, step) in steps.iter().enumerate().skip(job.skip) {
             if let Err(e) = interrupt::check() {
-                return Err(self.stopped_at(job, dir, batch, k, &mut p, reason, e, false));
+                let stop = Stop {
+                    k,
+                    lost: false,
+                    may_commit: false,
+                };
+                return Err(self.stopped_at(job, dir, batch, stop, &mut p, reason, e));
             }
             let sql = match &step.kind {
                 StepKind::Sql { sql, .. } => sql.as_str(),
@@ -316,8 +336,20 @@ impl<'a> Runner<'a> {
             };
             let may_commit =
                 !matches!(step.kind, StepKind::Sql { .. }) || self.w().may_commit(sql, p.session);
-            if dir == Direction::Up && may_commit {
-                self.record_running(job, batch, &mut p, k + 1, started)?;
+            if may_commit {
+                match dir {
+                    Direction::Up => self.record_running(job, batch, &mut p, k + 1, started)?,
+                    // A kill in the middle of a down section leaves a trace too.
+                    Direction::Down => track::record_down_error(
+                        self.driver,
+                        self.table,
+                        &file.name,
+                        &format!(
+                            "{DOWN_STOPPED} {} of {total} (it was running when the runner stopped; it may have committed)",
+                            k + 1
+                        ),
+                    )?,
+                }
             }
             let mut lost = false;
             let outcome = self.exec_tracking_loss(step, &mut lost);
@@ -331,8 +363,24 @@ impl<'a> Runner<'a> {
             match outcome {
                 Ok(session) => p.session = session,
                 Err(e) => {
+                    if !lost && p.session.in_transaction {
+                        // A failed DDL statement may still have committed the open transaction.
+                        let before = p.session;
+                        if let Ok(after) = self.w().session_after_error(sql, before) {
+                            if !after.in_transaction {
+                                p.durable = k;
+                                p.durable_hash = p.hash.clone();
+                            }
+                            p.session = after;
+                        }
+                    }
                     let e = step_error(file, step, e, dir);
-                    return Err(self.stopped_at(job, dir, batch, k, &mut p, reason, e, lost));
+                    let stop = Stop {
+                        k,
+                        lost,
+                        may_commit,
+                    };
+                    return Err(self.stopped_at(job, dir, batch, stop, &mut p, reason, e));
                 }
             }
             crate::failpoint::pause("migrate-statement");
@@ -354,7 +402,12 @@ impl<'a> Runner<'a> {
                     "{}: cannot commit the transaction the migration left open",
                     file.display
                 ));
-                return Err(self.stopped_at(job, dir, batch, total, &mut p, reason, e, lost));
+                let stop = Stop {
+                    k: total,
+                    lost,
+                    may_commit: true,
+                };
+                return Err(self.stopped_at(job, dir, batch, stop, &mut p, reason, e));
             }
         }
         self.record(job, dir, batch, started, p.row_exists)?;
@@ -373,26 +426,34 @@ impl<'a> Runner<'a> {
         self.exec(step)
     }
 
-    /// A statement-by-statement run stopped at statement `k` (0-based; `total` for the
-    /// closing commit). `lost`: the connection went away, so the statement may have committed.
+    /// A statement-by-statement run stopped (see `Stop`).
     #[allow(clippy::too_many_arguments)]
     fn stopped_at(
         &mut self,
         job: &Job<'_>,
         dir: Direction,
         batch: i64,
-        k: usize,
+        stop: Stop,
         p: &mut Progress,
         reason: &str,
         e: Error,
-        lost: bool,
     ) -> Error {
+        let Stop {
+            k,
+            lost,
+            may_commit,
+        } = stop;
+        // Lost while a statement ran that could not commit on its own (inside an open
+        // transaction): nothing of it is uncertain, it all rolled back.
+        let uncertain = lost && may_commit;
         let file = job.file;
         let total = job.section.steps.len();
         // Whatever ran inside a transaction the migration opened is undone with it.
-        let rolled_back = (p.durable < k && p.session.in_transaction).then(|| {
+        // (A statement cut off by a lost connection inside the transaction went with it.)
+        let last = if lost && !may_commit { k + 1 } else { k };
+        let rolled_back = (p.durable < last && p.session.in_transaction).then(|| {
             let _ = self.w().reset_session();
-            span(p.durable + 1, k)
+            (span(p.durable + 1, last), last - p.durable > 1)
         });
         let interrupted = e.is_interrupted();
         let message = if interrupted {
@@ -407,12 +468,13 @@ impl<'a> Runner<'a> {
                 span(1, p.durable)
             ));
         }
-        if let Some(rb) = &rolled_back {
+        if let Some((rb, several)) = &rolled_back {
             details.push(format!(
-                "{rb} ran inside a transaction the migration opened (SET AUTOCOMMIT=0 or START TRANSACTION) and were rolled back"
+                "{rb} ran inside a transaction the migration opened (SET AUTOCOMMIT=0 or START TRANSACTION) and {} rolled back",
+                if *several { "were" } else { "was" }
             ));
         }
-        if lost {
+        if uncertain {
             details.push(if k < total {
                 format!(
                     "statement {} was running when the connection was lost: it may have committed",
@@ -423,15 +485,22 @@ impl<'a> Runner<'a> {
                     .to_string()
             });
         }
-        let nothing = p.durable == 0 && !lost && rolled_back.is_none();
-        if p.durable == 0 && !lost {
+        let nothing = p.durable == 0 && !uncertain && rolled_back.is_none();
+        if p.durable == 0 && !uncertain {
             details.push(match dir {
                 Direction::Up => "nothing of it was applied".to_string(),
                 Direction::Down => {
-                    "nothing of its down section ran; it is still applied".to_string()
+                    "nothing of its down section ran; its row is unchanged".to_string()
                 }
             });
         }
+        // What a later run reads: a clean failure (fix, or resume as is when the cause
+        // passes), or a statement that may have committed.
+        let message = if lost && !uncertain {
+            track::CONNECTION_LOST.to_string()
+        } else {
+            message
+        };
         let recorded = match dir {
             // Nothing committed and nothing may have: no row, as if it never ran.
             Direction::Up if nothing && !p.row_exists => Ok(()),
@@ -448,21 +517,24 @@ impl<'a> Runner<'a> {
                     duration_ms: 0,
                     state: RowState::Partial,
                     statements_applied: Some(p.durable as i64),
-                    error: (!lost).then_some(message.as_str()),
+                    error: (!uncertain).then_some(message.as_str()),
                     progress_checksum: Some(&p.durable_hash),
                     statement_running: Some(k as i64 + 1),
                 },
                 p.row_exists,
             ),
-            Direction::Down if p.durable == 0 => Ok(()),
+            // Nothing of the down ran: the row says what it said before.
+            Direction::Down if p.durable == 0 && !uncertain => track::set_migration_error(
+                self.driver,
+                self.table,
+                &file.name,
+                job.prior_error.as_deref(),
+            ),
             Direction::Down => track::record_down_error(
                 self.driver,
                 self.table,
                 &file.name,
-                &format!(
-                    "rollback stopped at down statement {} of {total}: {message}",
-                    k + 1
-                ),
+                &format!("{DOWN_STOPPED} {} of {total}: {message}", k + 1),
             ),
         };
         let mut err = if interrupted {
@@ -486,7 +558,7 @@ impl<'a> Runner<'a> {
                         "{} is recorded as partial in `{}`",
                         file.name, self.table
                     ))
-                    .hint(if lost || interrupted {
+                    .hint(if uncertain || interrupted || lost {
                         format!(
                             "run `furrow migrate:latest` to finish it from statement {}, or `furrow migrate:down {}` to run its down section",
                             p.durable + 1,
@@ -507,8 +579,8 @@ impl<'a> Runner<'a> {
             }
             (Direction::Down, Ok(())) => {
                 err = err.hint(format!(
-                    "{} is still recorded as applied; make its down section safe to re-run (e.g. IF EXISTS) and roll back again",
-                    file.name
+                    "{} keeps its row in `{}`, marked as half rolled back; make its down section safe to re-run (e.g. IF EXISTS) and run `furrow migrate:down {}` again",
+                    file.name, self.table, file.name
                 ));
             }
             (_, Err(re)) => {

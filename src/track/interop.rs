@@ -260,14 +260,12 @@ pub fn with_migration_lock<T>(
         acquire_knex(d, &lock.spec, knex, &me, out)?;
         let result = body(d);
         // As in with_lock: an interrupt still on its way must not land on the clean-up.
-        let hook = crate::interrupt::quiesce();
+        // The outer with_lock puts the hook back once its own clean-up is done too.
+        crate::interrupt::quiesce();
         if result.is_err() {
             let _ = d.rollback();
         }
         let released = release_knex(d, &lock.spec.table, knex, &me);
-        if let Some(hook) = hook {
-            crate::interrupt::set_hook(hook);
-        }
         match (result, released) {
             (Ok(v), Ok(())) => Ok(v),
             (Ok(_), Err(e)) => Err(e.context(format!(

@@ -362,15 +362,25 @@ fn dbmate_files(p: &Project) {
     );
 }
 
-/// A migration that works for a long time without writing (SQLite readers can watch).
-const SQLITE_LONG: &str = "-- migrate:up\nSELECT COUNT(*) FROM (WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 2000000000) SELECT x FROM c);\n-- migrate:down\n";
+/// A migration the SQLite test stops inside (FURROW_TEST_PAUSE), after its first statement.
+const SQLITE_LONG: &str = "-- migrate:up\nCREATE TABLE long_1 (id INTEGER);\nCREATE TABLE long_2 (id INTEGER);\n-- migrate:down\nDROP TABLE long_2;\nDROP TABLE long_1;\n";
 
-fn kill_9_while_holding_knex_lock(p: &Project, long: &str, mut started: impl FnMut() -> bool) {
+fn kill_9_while_holding_knex_lock(
+    p: &Project,
+    long: &str,
+    env: &[(&str, &std::path::Path)],
+    mut started: impl FnMut() -> bool,
+) {
     knex_fixture(p);
     furrow_versions(p);
+    // Everything but the long migration first, so the killed run is inside that one.
+    p.run(&["migrate:latest"]).ok();
     p.migration("20240105000000_long.sql", long);
-    let mut child = p
-        .command(&["migrate:latest"])
+    let mut cmd = p.command(&["migrate:latest"]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -426,19 +436,20 @@ fn kill_9_while_holding_knex_lock(p: &Project, long: &str, mut started: impl FnM
 fn kill_9_while_holding_knex_lock_sqlite() {
     let mut p = Project::new(Backend::Sqlite);
     p.set_extra(KNEX);
-    let observe = |p: &Project| {
-        // The runner holds Knex's lock and runs the long migration (a write transaction on
-        // SQLite: readers still see the last commit).
-        rusqlite::Connection::open(p.path("dev.sqlite3"))
-            .and_then(|c| {
-                c.query_row("SELECT is_locked FROM knex_migrations_lock", [], |r| {
-                    r.get::<_, i64>(0)
-                })
-            })
-            .map(|v| v == 1)
-            .unwrap_or(false)
-    };
-    kill_9_while_holding_knex_lock(&p, SQLITE_LONG, || observe(&p));
+    // The runner stops after the long migration's first statement, holding Knex's lock.
+    let marker = p.path("paused");
+    kill_9_while_holding_knex_lock(
+        &p,
+        SQLITE_LONG,
+        &[
+            (
+                "FURROW_TEST_PAUSE",
+                std::path::Path::new("migrate-statement"),
+            ),
+            ("FURROW_TEST_PAUSE_FILE", &marker),
+        ],
+        || marker.exists(),
+    );
 }
 
 mysql_test! {
@@ -466,7 +477,7 @@ mysql_test! {
         p.set_extra(KNEX);
         let db = p.database.clone().unwrap();
         let mut admin = admin_conn();
-        kill_9_while_holding_knex_lock(&p, "-- migrate:up\nDO SLEEP(60);\n-- migrate:down\n", || {
+        kill_9_while_holding_knex_lock(&p, "-- migrate:up\nDO SLEEP(60);\n-- migrate:down\n", &[], || {
             admin
                 .query_first::<i64, _>(format!(
                     "SELECT COUNT(*) FROM information_schema.processlist WHERE db = '{db}' AND info LIKE 'DO SLEEP%'"

@@ -95,6 +95,14 @@ fn finished_on_server(p: &Project, prefix: &str) -> bool {
     wait_for(60, || !running(&mut admin, p, prefix))
 }
 
+/// The connection id running the statement that starts with `prefix`.
+fn statement_connection(admin: &mut Db, p: &Project, prefix: &str) -> i64 {
+    admin.scalar(&format!(
+        "SELECT id FROM information_schema.processlist WHERE db = '{}' AND info LIKE '{prefix}%' LIMIT 1",
+        db_name(p)
+    ))
+}
+
 fn kill_while_running(p: &Project, args: &[&str], prefix: &str) {
     let mut admin = Db::Mysql(Box::new(admin_conn()));
     let mut child = Reap(Some(spawn(p, args)));
@@ -299,22 +307,139 @@ mysql_test! {
     fn runners_started_during_a_ddl_migration_wait_and_find_nothing_to_do(p) {
         p.migration(
             "20240101000000_slow.sql",
-            "-- migrate:up\nCREATE TABLE s1 (id INT PRIMARY KEY);\nDO SLEEP(1.5);\nCREATE TABLE s2 (id INT PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE s2;\nDROP TABLE s1;\n",
+            "-- migrate:up\nCREATE TABLE s1 (id INT PRIMARY KEY);\nDO SLEEP(120);\nCREATE TABLE s2 (id INT PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE s2;\nDROP TABLE s1;\n",
         );
         let mut admin = Db::Mysql(Box::new(admin_conn()));
         let mut first = Reap(Some(spawn(&p, &["migrate:latest"])));
         assert!(wait_for(30, || running(&mut admin, &p, "DO SLEEP")), "the first runner is inside the migration");
         // Its in-progress row is there for the others to see.
         assert_eq!(p.db().col("SELECT state FROM furrow_migrations"), vec!["partial"]);
-        let others: Vec<_> = (0..4).map(|_| spawn(&p, &["migrate:latest"])).collect();
+        let logs: Vec<std::path::PathBuf> = (0..4).map(|i| p.path(&format!("runner_{i}.log"))).collect();
+        let others: Vec<_> = logs
+            .iter()
+            .map(|log| {
+                Reap(Some(
+                    p.command(&["migrate:latest"])
+                        .stdout(std::fs::File::create(log.with_extension("out")).unwrap())
+                        .stderr(std::fs::File::create(log).unwrap())
+                        .spawn()
+                        .unwrap(),
+                ))
+            })
+            .collect();
+        // Every other runner has read the partial row and is waiting for the lock …
+        assert!(
+            wait_for(60, || logs.iter().all(|l| std::fs::read_to_string(l).unwrap_or_default().contains("Waiting for the lock"))),
+            "all four wait for the lock"
+        );
+        // … then the first one goes on (KILL QUERY makes DO SLEEP return early, without error).
+        let id = statement_connection(&mut admin, &p, "DO SLEEP");
+        admin.exec(&format!("KILL QUERY {id}"));
         let first = to_run(first.take().wait_with_output().unwrap());
         first.ok().has("Batch 1 run: 1 migrations");
-        for o in others {
-            to_run(o.wait_with_output().unwrap()).ok().has("Already up to date");
+        for (mut o, log) in others.into_iter().zip(&logs) {
+            let status = o.take().wait().unwrap();
+            let out = std::fs::read_to_string(log.with_extension("out")).unwrap();
+            assert!(status.success(), "{out}\n{}", std::fs::read_to_string(log).unwrap());
+            assert!(out.contains("Already up to date"), "{out}");
         }
         let mut db = p.db();
         assert_eq!(db.col("SELECT state FROM furrow_migrations"), vec!["applied"]);
         assert!(db.has_table("s2"));
+    }
+
+    fn a_failed_ddl_statement_still_commits_the_open_transaction_and_says_so(p) {
+        // MySQL commits the open transaction before a DDL statement runs, even one that fails.
+        p.migration(
+            "20240101000000_rows.sql",
+            "-- migrate:up\nCREATE TABLE t (id INT PRIMARY KEY);\nSET AUTOCOMMIT=0;\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\nALTER TABLE t ADD COLUMN a INT, ADD COLUMN a INT;\nINSERT INTO t (id) VALUES (3);\n\n-- migrate:down\nDROP TABLE t;\n",
+        );
+        p.run(&["migrate:latest"])
+            .code(1)
+            .has("statement 5 (line 6) failed")
+            .has("statements 1–4 of 6 committed")
+            .lacks("rolled back")
+            .has("resume at statement 5");
+        let mut db = p.db();
+        assert_eq!(db.col("SELECT id FROM t ORDER BY id"), vec!["1", "2"]);
+        assert_eq!(db.scalar("SELECT statements_applied FROM furrow_migrations"), 4);
+        drop(db);
+        p.migration(
+            "20240101000000_rows.sql",
+            "-- migrate:up\nCREATE TABLE t (id INT PRIMARY KEY);\nSET AUTOCOMMIT=0;\nINSERT INTO t VALUES (1);\nINSERT INTO t VALUES (2);\nALTER TABLE t ADD COLUMN a INT;\nINSERT INTO t (id) VALUES (3);\n\n-- migrate:down\nDROP TABLE t;\n",
+        );
+        p.run(&["migrate:latest"]).ok().has("Batch 1 run: 1 migrations");
+        assert_eq!(p.db().col("SELECT id FROM t ORDER BY id"), vec!["1", "2", "3"]);
+    }
+
+    fn a_lost_connection_inside_an_open_transaction_resumes_without_asking(p) {
+        // The third statement sleeps while `gate` has a row, so the test can cut its
+        // connection while it runs, and the resumed run is quick.
+        p.db().exec("CREATE TABLE gate (n INT); INSERT INTO gate VALUES (1);");
+        p.migration(
+            "20240101000000_rows.sql",
+            "-- migrate:up\nCREATE TABLE t (id INT PRIMARY KEY);\nSET AUTOCOMMIT=0;\nINSERT INTO t VALUES (1);\nINSERT INTO t SELECT 2 FROM DUAL WHERE SLEEP((SELECT COUNT(*) FROM gate) * 60) = 0;\nCOMMIT;\n\n-- migrate:down\nDROP TABLE t;\n",
+        );
+        let mut admin = Db::Mysql(Box::new(admin_conn()));
+        let child = Reap(Some(spawn(&p, &["migrate:latest"])));
+        assert!(wait_for(30, || running(&mut admin, &p, "INSERT INTO t SELECT")), "the runner reached the slow INSERT");
+        let id = statement_connection(&mut admin, &p, "INSERT INTO t SELECT");
+        admin.exec(&format!("KILL CONNECTION {id}"));
+        let mut child = child;
+        let out = to_run(child.take().wait_with_output().unwrap());
+        let out = out.code(1).has("the connection to the MySQL server was lost").has("statements 3–4 ran inside a transaction the migration opened (SET AUTOCOMMIT=0 or START TRANSACTION) and were rolled back").lacks("may have committed");
+        drop(out);
+        let mut db = p.db();
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM t"), 0, "the open transaction rolled back");
+        assert_eq!(
+            db.rows("SELECT state, statements_applied FROM furrow_migrations"),
+            vec![vec!["partial".to_string(), "2".into()]]
+        );
+        db.exec("DELETE FROM gate");
+        drop(db);
+        // Nothing to fix or choose: it goes on at statement 3, SET AUTOCOMMIT=0 replayed.
+        p.run(&["migrate:latest"]).ok().has("Batch 1 run: 1 migrations");
+        assert_eq!(p.db().col("SELECT id FROM t ORDER BY id"), vec!["1", "2"]);
+    }
+
+    fn a_kill_during_a_create_in_another_database_is_not_taken_as_committed(p) {
+        let other = format!("{}_d", db_name(&p));
+        p.db().exec("CREATE TABLE users (id INT PRIMARY KEY)");
+        p.migration(
+            "20240101000000_other.sql",
+            &format!("-- migrate:up\nCREATE DATABASE `{other}`;\nCREATE TABLE `{other}`.users AS SELECT SLEEP(2) AS s;\n\n-- migrate:down\nDROP DATABASE `{other}`;\n"),
+        );
+        kill_while_running(&p, &["migrate:latest"], "CREATE TABLE `");
+        let run = p.run(&["migrate:latest"]);
+        let mut admin = Db::Mysql(Box::new(admin_conn()));
+        admin.exec(&format!("DROP DATABASE IF EXISTS `{other}`"));
+        run.code(1).has("cannot tell whether it committed").lacks("the database shows");
+    }
+
+    fn a_down_section_stopped_half_way_is_on_record_and_runs_again(p) {
+        p.migration(
+            "20240101000000_ab.sql",
+            "-- migrate:up\nCREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE b (id INT PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE b;\nDROP TABLE missing_table;\nDROP TABLE a;\n",
+        );
+        p.run(&["migrate:latest"]).ok();
+        p.run(&["migrate:rollback"])
+            .code(1)
+            .has("down section, statement 2 (line 7) failed")
+            .has("statement 1 of 3 committed")
+            .has("half rolled back");
+        let mut db = p.db();
+        assert!(!db.has_table("b") && db.has_table("a"));
+        let error = db.col("SELECT error FROM furrow_migrations").remove(0);
+        assert!(error.starts_with("rollback stopped at down statement 2 of 3"), "{error}");
+        drop(db);
+        p.migration(
+            "20240101000000_ab.sql",
+            "-- migrate:up\nCREATE TABLE a (id INT PRIMARY KEY);\nCREATE TABLE b (id INT PRIMARY KEY);\n\n-- migrate:down\nDROP TABLE IF EXISTS b;\nDROP TABLE IF EXISTS missing_table;\nDROP TABLE a;\n",
+        );
+        p.run(&["migrate:rollback"]).ok().has("rolled back: 1 migrations");
+        let mut db = p.db();
+        assert!(!db.has_table("a"));
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM furrow_migrations"), 0);
     }
 }
 
