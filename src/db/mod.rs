@@ -122,8 +122,9 @@ impl Session {
     };
 }
 
-/// The engine behind one pinned connection.
-pub trait Driver {
+/// The engine behind one pinned connection: the small core every caller needs. What an
+/// engine does beyond it sits in the capability traits below, which every driver implements.
+pub trait Driver: Introspect + RunnerLock + BulkLoad + Statements + DdlSteps {
     fn dialect(&self) -> Dialect;
 
     /// A tracking table's name as SQL, unambiguous whatever the session's current database
@@ -131,6 +132,86 @@ pub trait Driver {
     fn table_ref(&self, table: &str) -> String {
         self.dialect().quote_ident(table)
     }
+
+    /// Runs one statement with bound parameters; returns the rows it changed.
+    fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64>;
+
+    /// Runs one query and returns every row.
+    fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Vec<Value>>>;
+
+    fn begin(&mut self) -> DbResult<()>;
+    fn commit(&mut self) -> DbResult<()>;
+    fn rollback(&mut self) -> DbResult<()>;
+
+    /// A function that interrupts the statement running on this connection (Ctrl-C).
+    fn interrupter(&self) -> Box<dyn Fn() + Send + Sync>;
+}
+
+/// Reading the live schema.
+pub trait Introspect {
+    fn table_exists(&mut self, table: &str) -> DbResult<bool>;
+
+    /// The columns of a live table, in order (empty when it does not exist).
+    fn columns(&mut self, table: &str) -> DbResult<Vec<ColumnInfo>>;
+
+    /// The primary key columns of a live table, in key order.
+    fn primary_key(&mut self, table: &str) -> DbResult<Vec<String>> {
+        let mut cols: Vec<ColumnInfo> = self
+            .columns(table)?
+            .into_iter()
+            .filter(|c| c.primary_key > 0)
+            .collect();
+        cols.sort_by_key(|c| c.primary_key);
+        Ok(cols.into_iter().map(|c| c.name).collect())
+    }
+
+    /// The primary key and every unique index of a live table, as column lists.
+    fn unique_keys(&mut self, table: &str) -> DbResult<Vec<Vec<String>>>;
+
+    /// Whether `table` has an index called `name`.
+    fn index_exists(&mut self, table: &str, name: &str) -> DbResult<bool>;
+
+    /// The names of the foreign keys of `table` that use any of `columns`.
+    fn foreign_keys_on(&mut self, table: &str, columns: &[String]) -> DbResult<Vec<String>>;
+
+    /// Whether a table or view of this name exists (names compared without case).
+    fn object_exists(&mut self, kind: &str, name: &str) -> DbResult<bool>;
+}
+
+/// The runner lock, one per runner kind and database.
+pub trait RunnerLock {
+    /// Tries once to take the lock: `None` when taken, `Some(holder)` when another runner has it.
+    /// A holder that is known to be dead is replaced.
+    fn try_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>>;
+
+    /// Releases a lock this runner holds.
+    fn release_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<()>;
+
+    /// `migrate:unlock`: clears the lock whoever holds it; returns who held it.
+    fn force_unlock(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>>;
+}
+
+/// Loading seed rows.
+pub trait BulkLoad {
+    /// Loads rows into one table in one of the seed modes, inside the caller's transaction.
+    /// `progress` is told how many rows were pulled so far, now and then.
+    fn load(
+        &mut self,
+        spec: &load::LoadSpec<'_>,
+        rows: &mut (dyn load::RowSource + Send),
+        progress: &mut dyn FnMut(u64),
+    ) -> Result<load::LoadStats, load::LoadError>;
+
+    /// Seeds with `foreign_key_checks: false`: lets rows be loaded in any order
+    /// (SQLite defers the checks to commit; MySQL turns them off for the session).
+    fn relax_foreign_keys(&mut self, relax: bool) -> DbResult<()>;
+}
+
+/// Running a migration's statements: what commits, and the session they run in.
+pub trait Statements: Introspect {
+    /// True when the engine commits on its own before or after this statement (MySQL DDL),
+    /// so a transaction cannot make the migration atomic.
+    fn commits_implicitly(&self, sql: &str) -> bool;
 
     /// A second connection to the same database for the statements of migrations, so that
     /// what they do to their session (SET AUTOCOMMIT=0, LOCK TABLES, USE) cannot reach the
@@ -142,9 +223,7 @@ pub trait Driver {
     /// Ends what a migration left in its session: an open transaction (rolled back), table
     /// locks, variables, the current database; the next migration starts as on a new
     /// connection.
-    fn reset_session(&mut self) -> DbResult<()> {
-        self.rollback()
-    }
+    fn reset_session(&mut self) -> DbResult<()>;
 
     /// The session's state after `sql` ran, from the state before it.
     fn session_after(&mut self, sql: &str, before: Session) -> DbResult<Session>;
@@ -177,82 +256,49 @@ pub trait Driver {
         let exists = self.object_exists(kind, &name)?;
         Ok(Some(exists == creates))
     }
+}
 
-    /// Whether a table or view of this name exists (names compared without case).
-    fn object_exists(&mut self, kind: &str, name: &str) -> DbResult<bool>;
-
-    /// Runs one statement with bound parameters; returns the rows it changed.
-    fn execute(&mut self, sql: &str, params: &[Value]) -> DbResult<u64>;
-
-    /// Runs one query and returns every row.
-    fn query(&mut self, sql: &str, params: &[Value]) -> DbResult<Vec<Vec<Value>>>;
-
-    fn begin(&mut self) -> DbResult<()>;
-    fn commit(&mut self) -> DbResult<()>;
-    fn rollback(&mut self) -> DbResult<()>;
-
-    fn table_exists(&mut self, table: &str) -> DbResult<bool>;
-
-    /// The columns of a live table, in order (empty when it does not exist).
-    fn columns(&mut self, table: &str) -> DbResult<Vec<ColumnInfo>>;
-
-    /// The primary key columns of a live table, in key order.
-    fn primary_key(&mut self, table: &str) -> DbResult<Vec<String>> {
-        let mut cols: Vec<ColumnInfo> = self
-            .columns(table)?
-            .into_iter()
-            .filter(|c| c.primary_key > 0)
-            .collect();
-        cols.sort_by_key(|c| c.primary_key);
-        Ok(cols.into_iter().map(|c| c.name).collect())
+/// The steps of the portable schema language that each engine carries out its own way.
+pub trait DdlSteps {
+    /// Before a migration that rebuilds tables (SQLite: foreign keys off, which works only
+    /// outside a transaction), and after it.
+    fn prepare_rebuilds(&mut self, _on: bool) -> DbResult<()> {
+        Ok(())
     }
 
-    /// True when the engine commits on its own before or after this statement (MySQL DDL),
-    /// so a transaction cannot make the migration atomic.
-    fn commits_implicitly(&self, sql: &str) -> bool;
-
-    /// Tries once to take the lock: `None` when taken, `Some(holder)` when another runner has it.
-    /// A holder that is known to be dead is replaced.
-    fn try_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>>;
-
-    /// Releases a lock this runner holds.
-    fn release_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<()>;
-
-    /// `migrate:unlock`: clears the lock whoever holds it; returns who held it.
-    fn force_unlock(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>>;
-
-    /// A function that interrupts the statement running on this connection (Ctrl-C).
-    fn interrupter(&self) -> Box<dyn Fn() + Send + Sync>;
-
-    /// The primary key and every unique index of a live table, as column lists.
-    fn unique_keys(&mut self, table: &str) -> DbResult<Vec<Vec<String>>>;
-
-    /// Loads rows into one table in one of the seed modes, inside the caller's transaction.
-    /// `progress` is told how many rows were pulled so far, now and then.
-    fn load(
+    /// Rebuilds `table` with `change`, telling `trace` each statement it runs.
+    fn rebuild_table(
         &mut self,
-        spec: &load::LoadSpec<'_>,
-        rows: &mut (dyn load::RowSource + Send),
-        progress: &mut dyn FnMut(u64),
-    ) -> Result<load::LoadStats, load::LoadError>;
-
-    /// Seeds with `foreign_key_checks: false`: lets rows be loaded in any order
-    /// (SQLite defers the checks to commit; MySQL turns them off for the session).
-    fn relax_foreign_keys(&mut self, relax: bool) -> DbResult<()>;
-
-    /// Whether `table` has an index called `name`.
-    fn index_exists(&mut self, table: &str, name: &str) -> DbResult<bool>;
-
-    /// The names of the foreign keys of `table` that use any of `columns`.
-    fn foreign_keys_on(&mut self, table: &str, columns: &[String]) -> DbResult<Vec<String>>;
-
-    /// SQLite: the table's `CREATE` statement and its indexes and triggers, for table rebuilds.
-    fn sqlite_master(&mut self, _table: &str) -> DbResult<Option<crate::schema::LiveTable>> {
-        Ok(None)
+        table: &str,
+        _change: &crate::schema::TableChange,
+        _trace: &mut dyn FnMut(&str),
+    ) -> Result<()> {
+        Err(Error::validation(format!(
+            "this engine does not rebuild tables (`{table}`)"
+        )))
     }
 
-    /// SQLite: turns foreign key enforcement off or on (only outside a transaction).
-    fn set_foreign_keys(&mut self, _on: bool) -> DbResult<()> {
+    /// After rebuilds, before the commit: rows that now violate foreign keys fail the
+    /// migration (and so roll it back).
+    fn check_rebuilt(&mut self, _file: &str) -> Result<()> {
+        Ok(())
+    }
+
+    /// Drops index `name` of `table` if it exists; returns whether it did.
+    fn drop_index_if_exists(
+        &mut self,
+        table: &str,
+        name: &str,
+        trace: &mut dyn FnMut(&str),
+    ) -> DbResult<bool>;
+
+    /// Drops every foreign key of `table` that uses one of `columns`.
+    fn drop_foreign_keys_on(
+        &mut self,
+        _table: &str,
+        _columns: &[String],
+        _trace: &mut dyn FnMut(&str),
+    ) -> DbResult<()> {
         Ok(())
     }
 }

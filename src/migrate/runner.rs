@@ -155,7 +155,7 @@ impl<'a> Runner<'a> {
             // SQLite's table rebuild needs foreign key enforcement off, which only
             // works outside a transaction; violations are checked before commit.
             self.w()
-                .set_foreign_keys(false)
+                .prepare_rebuilds(true)
                 .map_err(|e| e.into_error())?;
         }
         let result = match non_transactional_reason(self.w(), &job.section) {
@@ -163,7 +163,7 @@ impl<'a> Runner<'a> {
             Some(reason) => self.run_statementwise(job, dir, batch, &reason, started),
         };
         if rebuilds {
-            let _ = self.w().set_foreign_keys(true);
+            let _ = self.w().prepare_rebuilds(false);
         }
         // The next migration starts in a clean session, whatever this one set.
         if self.work.is_some() {
@@ -198,7 +198,7 @@ impl<'a> Runner<'a> {
             // it still means "stop", and nothing is committed yet.
             interrupt::check()?;
             if check_fks {
-                self.check_foreign_keys(file)?;
+                self.w().check_rebuilt(&file.display)?;
             }
             // The tracking row commits with the migration, on the same connection.
             let (table, rec) = (self.table, self.record_of(job, dir, batch, started));
@@ -638,35 +638,6 @@ impl<'a> Runner<'a> {
         }
     }
 
-    fn check_foreign_keys(&mut self, file: &MigrationFile) -> Result<()> {
-        let rows = self
-            .w()
-            .query("PRAGMA foreign_key_check", &[])
-            .map_err(|e| e.into_error())?;
-        if rows.is_empty() {
-            return Ok(());
-        }
-        let first = rows
-            .iter()
-            .take(3)
-            .map(|r| {
-                format!(
-                    "row {} of {} references missing {}",
-                    r.get(1).map(|v| v.preview()).unwrap_or_default(),
-                    r.first().map(|v| v.preview()).unwrap_or_default(),
-                    r.get(2).map(|v| v.preview()).unwrap_or_default()
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("; ");
-        Err(Error::database(format!(
-            "{}: after rebuilding the table, {} row(s) violate foreign keys: {first}",
-            file.display,
-            rows.len()
-        ))
-        .hint("fix the data (or the foreign key) and run the migration again"))
-    }
-
     /// Runs one step on the connection.
     fn exec(&mut self, step: &Step) -> Result<u64> {
         match &step.kind {
@@ -675,66 +646,23 @@ impl<'a> Runner<'a> {
                 self.w().execute(sql, params).map_err(|e| e.into_error())
             }
             StepKind::SqliteRebuild { table, change } => {
-                let live = self
-                    .w()
-                    .sqlite_master(table)
-                    .map_err(|e| e.into_error())?
-                    .ok_or_else(|| Error::database(format!("no such table: {table}")))?;
-                let statements = schema::sqlite_rebuild_statements(table, change, &live)
-                    .map_err(Error::validation)?;
-                // Renaming the rebuilt table must not rewrite references to the old one;
-                // only during the rebuild (a plain rename_table should update them).
+                let (out, origin) = (self.out, &step.origin);
                 self.w()
-                    .execute("PRAGMA legacy_alter_table = ON", &[])
-                    .map_err(|e| e.into_error())?;
-                let result = statements.iter().try_for_each(|sql| {
-                    interrupt::check()?;
-                    self.out.statement(&step.origin, sql);
-                    self.w()
-                        .execute(sql, &[])
-                        .map(|_| ())
-                        .map_err(|e| e.into_error())
-                });
-                let reset = self.w().execute("PRAGMA legacy_alter_table = OFF", &[]);
-                result?;
-                reset.map_err(|e| e.into_error())?;
+                    .rebuild_table(table, change, &mut |sql| out.statement(origin, sql))?;
                 Ok(0)
             }
             StepKind::DropIndexIfExists { table, name } => {
-                if !self
-                    .w()
-                    .index_exists(table, name)
-                    .map_err(|e| e.into_error())?
-                {
-                    return Ok(0);
-                }
-                let d = self.w().dialect();
-                let sql = match d {
-                    Dialect::Mysql => format!(
-                        "DROP INDEX {} ON {}",
-                        d.quote_ident(name),
-                        d.quote_ident(table)
-                    ),
-                    Dialect::Sqlite => format!("DROP INDEX {}", d.quote_ident(name)),
-                };
-                self.out.statement(&step.origin, &sql);
-                self.w().execute(&sql, &[]).map_err(|e| e.into_error())
+                let (out, origin) = (self.out, &step.origin);
+                self.w()
+                    .drop_index_if_exists(table, name, &mut |sql| out.statement(origin, sql))
+                    .map(u64::from)
+                    .map_err(|e| e.into_error())
             }
             StepKind::DropForeignKeysOn { table, columns } => {
-                let names = self
-                    .w()
-                    .foreign_keys_on(table, columns)
+                let (out, origin) = (self.out, &step.origin);
+                self.w()
+                    .drop_foreign_keys_on(table, columns, &mut |sql| out.statement(origin, sql))
                     .map_err(|e| e.into_error())?;
-                let d = self.w().dialect();
-                for name in names {
-                    let sql = format!(
-                        "ALTER TABLE {} DROP FOREIGN KEY {}",
-                        d.quote_ident(table),
-                        d.quote_ident(&name)
-                    );
-                    self.out.statement(&step.origin, &sql);
-                    self.w().execute(&sql, &[]).map_err(|e| e.into_error())?;
-                }
                 Ok(0)
             }
             StepKind::DeleteByPrimaryKey { table, rows } => {

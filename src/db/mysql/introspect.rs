@@ -1,0 +1,126 @@
+//! Reading the live schema from information_schema (filtered queries: joins cost MariaDB
+//! milliseconds each).
+
+use super::MysqlDriver;
+use crate::db::{ColumnInfo, DbResult, Driver, Introspect, Value};
+
+impl Introspect for MysqlDriver {
+    fn table_exists(&mut self, table: &str) -> DbResult<bool> {
+        let rows = self.query(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+            &[Value::Text(table.to_string())],
+        )?;
+        Ok(!rows.is_empty())
+    }
+
+    fn columns(&mut self, table: &str) -> DbResult<Vec<ColumnInfo>> {
+        // Two filtered queries: joining `columns` with `statistics` costs MariaDB ~6 ms.
+        let rows = self.query(
+            "SELECT column_name, column_type, is_nullable, column_default FROM information_schema.columns \
+             WHERE table_schema = DATABASE() AND table_name = ? ORDER BY ordinal_position",
+            &[Value::Text(table.to_string())],
+        )?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        let primary: Vec<(String, usize)> = self
+            .query(
+                "SELECT column_name, seq_in_index FROM information_schema.statistics \
+                 WHERE table_schema = DATABASE() AND table_name = ? AND index_name = 'PRIMARY'",
+                &[Value::Text(table.to_string())],
+            )?
+            .into_iter()
+            .filter_map(|r| match (&r[0], &r[1]) {
+                (Value::Text(c), Value::Int(i)) => Some((c.clone(), *i as usize)),
+                (Value::Text(c), Value::Text(i)) => Some((c.clone(), i.parse().unwrap_or(0))),
+                _ => None,
+            })
+            .collect();
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                let text = |v: &Value| match v {
+                    Value::Text(s) => s.clone(),
+                    Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+                    Value::Int(i) => i.to_string(),
+                    _ => String::new(),
+                };
+                let name = text(&r[0]);
+                ColumnInfo {
+                    primary_key: primary
+                        .iter()
+                        .find(|(c, _)| c.eq_ignore_ascii_case(&name))
+                        .map_or(0, |(_, i)| *i),
+                    name,
+                    data_type: text(&r[1]),
+                    nullable: text(&r[2]) == "YES",
+                    default: match &r[3] {
+                        Value::Null => None,
+                        v => Some(text(v)),
+                    },
+                }
+            })
+            .collect())
+    }
+
+    fn unique_keys(&mut self, table: &str) -> DbResult<Vec<Vec<String>>> {
+        let rows = self.query(
+            "SELECT index_name, column_name FROM information_schema.statistics \
+             WHERE table_schema = DATABASE() AND table_name = ? AND non_unique = 0 \
+             ORDER BY index_name = 'PRIMARY' DESC, index_name, seq_in_index",
+            &[Value::Text(table.to_string())],
+        )?;
+        let mut keys: Vec<(String, Vec<String>)> = Vec::new();
+        for r in rows {
+            let (Value::Text(index), Value::Text(col)) = (&r[0], &r[1]) else {
+                continue;
+            };
+            match keys.last_mut() {
+                Some((name, cols)) if name == index => cols.push(col.clone()),
+                _ => keys.push((index.clone(), vec![col.clone()])),
+            }
+        }
+        Ok(keys.into_iter().map(|(_, c)| c).collect())
+    }
+
+    fn index_exists(&mut self, table: &str, name: &str) -> DbResult<bool> {
+        let rows = self.query(
+            "SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ? LIMIT 1",
+            &[Value::Text(table.to_string()), Value::Text(name.to_string())],
+        )?;
+        Ok(!rows.is_empty())
+    }
+
+    fn foreign_keys_on(&mut self, table: &str, columns: &[String]) -> DbResult<Vec<String>> {
+        let rows = self.query(
+            "SELECT DISTINCT constraint_name, column_name FROM information_schema.key_column_usage \
+             WHERE table_schema = DATABASE() AND table_name = ? AND referenced_table_name IS NOT NULL",
+            &[Value::Text(table.to_string())],
+        )?;
+        let mut names: Vec<String> = Vec::new();
+        for r in rows {
+            if let (Value::Text(name), Value::Text(col)) = (&r[0], &r[1]) {
+                if columns.iter().any(|c| c.eq_ignore_ascii_case(col)) && !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    fn object_exists(&mut self, kind: &str, name: &str) -> DbResult<bool> {
+        let types = if kind == "view" {
+            "('VIEW')"
+        } else {
+            "('BASE TABLE', 'SYSTEM VERSIONED', 'SEQUENCE')"
+        };
+        let rows = self.query(
+            &format!(
+                "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() \
+                 AND UPPER(table_name) = UPPER(?) AND table_type IN {types}"
+            ),
+            &[Value::Text(name.to_string())],
+        )?;
+        Ok(!rows.is_empty())
+    }
+}
