@@ -34,11 +34,7 @@ pub fn alive(pid: i64, owner: &str) -> bool {
         return false;
     }
     // Same pid: is it the same process? The owner string ends with its start token.
-    // The token may carry an engine's suffix ("…:12345#conn=7").
-    let recorded = owner
-        .rsplit(':')
-        .next()
-        .map(|t| t.split('#').next().unwrap_or(t));
+    let recorded = owner.rsplit(':').next();
     match (recorded, start_token(pid)) {
         (Some(recorded), Some(now)) if !recorded.is_empty() && recorded != "?" => recorded == now,
         _ => true,

@@ -86,7 +86,12 @@ impl RunnerLock for MysqlDriver {
         // connection holding the lock belongs to a process of this host that is gone,
         // end that connection.
         if let (Some(id), Some(h)) = (conn_id, &row) {
-            if h.owner.ends_with(&format!("#conn={id}")) && !crate::process::holder_alive(h) {
+            let suffix = format!("#conn={id}");
+            let process = h.owner.strip_suffix(&suffix).map(|owner| Holder {
+                owner: owner.to_string(),
+                ..h.clone()
+            });
+            if process.is_some_and(|p| !crate::process::holder_alive(&p)) {
                 let _ = self.conn.query_drop(format!("KILL {id}"));
                 if self.get_lock(spec, me)? {
                     return Ok(None);
