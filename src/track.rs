@@ -3,7 +3,7 @@
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use crate::db::{Dialect, Driver, Holder, LockSpec, Value};
+use crate::db::{Driver, Holder, LockSpec, Value};
 use crate::error::{Error, Kind, Result};
 use crate::report::Output;
 
@@ -13,122 +13,106 @@ pub use interop::{
     migration_table_shape, with_migration_lock, LockMode, MigrationLock, TableShape,
 };
 
-/// A column a tracking table must have: name and its type per dialect.
-struct Col {
-    name: &'static str,
-    sqlite: &'static str,
-    mysql: &'static str,
-}
+use crate::db::{TrackColumn, TrackKey, TrackType};
 
-const fn col(name: &'static str, sqlite: &'static str, mysql: &'static str) -> Col {
-    Col {
+const fn col(name: &'static str, ty: TrackType, not_null: bool) -> TrackColumn {
+    TrackColumn {
         name,
-        sqlite,
-        mysql,
+        ty,
+        not_null,
+        default: None,
+        key: TrackKey::None,
     }
 }
 
+const fn with_default(c: TrackColumn, default: &'static str) -> TrackColumn {
+    TrackColumn {
+        default: Some(default),
+        ..c
+    }
+}
+
+const fn keyed(c: TrackColumn, key: TrackKey) -> TrackColumn {
+    TrackColumn { key, ..c }
+}
+
+use TrackType::{AutoId, BigInt, Char, Int, Text, Timestamp, VarChar};
+
 // The first four are Knex's knex_migrations, so a table Knex wrote can be adopted:
 // the others are added to it when missing.
-const MIGRATION_COLUMNS: &[Col] = &[
-    col(
-        "id",
-        "INTEGER PRIMARY KEY AUTOINCREMENT",
-        "INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY",
-    ),
-    col(
-        "name",
-        "VARCHAR(255) NOT NULL UNIQUE",
-        "VARCHAR(255) NOT NULL UNIQUE",
-    ),
-    col("batch", "INTEGER NOT NULL", "INT NOT NULL"),
-    col(
-        "migration_time",
-        "TIMESTAMP NOT NULL",
-        "TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP",
-    ),
-    col(
-        "checksum",
-        "CHAR(64) NOT NULL DEFAULT ''",
-        "CHAR(64) NOT NULL DEFAULT ''",
-    ),
-    col("duration_ms", "INTEGER", "INT"),
-    col(
-        "state",
-        "VARCHAR(16) NOT NULL DEFAULT 'applied'",
-        "VARCHAR(16) NOT NULL DEFAULT 'applied'",
-    ),
-    col("statements_applied", "INTEGER", "INT"),
-    col("error", "TEXT", "TEXT"),
+const MIGRATION_COLUMNS: &[TrackColumn] = &[
+    col("id", AutoId, true),
+    keyed(col("name", VarChar(255), true), TrackKey::Unique),
+    col("batch", Int, true),
+    col("migration_time", Timestamp, true),
+    with_default(col("checksum", Char(64), true), "''"),
+    col("duration_ms", Int, false),
+    with_default(col("state", VarChar(16), true), "'applied'"),
+    col("statements_applied", Int, false),
+    col("error", Text, false),
     // Written by furrow before 0.2: the checksums of a partial migration's committed
     // statements, one per statement. Read (folded into progress_checksum), never written.
-    col("statement_checksums", "TEXT", "TEXT"),
+    col("statement_checksums", Text, false),
     // A chained checksum of the statements counted in statements_applied, so a resume can
     // tell whether they were edited: constant size, whatever the number of statements.
-    col("progress_checksum", "CHAR(64)", "CHAR(64)"),
+    col("progress_checksum", Char(64), false),
     // The statement (1-based) where the run stopped: with `error` set it failed; without,
     // it was running when progress was last recorded and may have committed.
-    col("statement_running", "INTEGER", "INT"),
+    col("statement_running", Int, false),
 ];
 
-const SEED_COLUMNS: &[Col] = &[
-    col(
-        "name",
-        "VARCHAR(255) NOT NULL PRIMARY KEY",
-        "VARCHAR(255) NOT NULL PRIMARY KEY",
-    ),
-    col("checksum", "CHAR(64) NOT NULL", "CHAR(64) NOT NULL"),
-    col(
-        "run_count",
-        "INTEGER NOT NULL DEFAULT 0",
-        "INT NOT NULL DEFAULT 0",
-    ),
-    col("first_run_at", "TIMESTAMP", "TIMESTAMP NULL"),
-    col("last_run_at", "TIMESTAMP", "TIMESTAMP NULL"),
-    col("last_rows", "INTEGER", "INT"),
-    col("last_duration_ms", "INTEGER", "INT"),
+const SEED_COLUMNS: &[TrackColumn] = &[
+    keyed(col("name", VarChar(255), true), TrackKey::Primary),
+    col("checksum", Char(64), true),
+    with_default(col("run_count", Int, true), "0"),
+    col("first_run_at", Timestamp, false),
+    col("last_run_at", Timestamp, false),
+    col("last_rows", Int, false),
+    col("last_duration_ms", Int, false),
 ];
 
-const LOCK_COLUMNS: &[Col] = &[
-    col("id", "INTEGER PRIMARY KEY", "INT NOT NULL PRIMARY KEY"),
-    col("owner", "VARCHAR(255) NOT NULL", "VARCHAR(255) NOT NULL"),
-    col("host", "VARCHAR(255) NOT NULL", "VARCHAR(255) NOT NULL"),
-    col("pid", "BIGINT NOT NULL", "BIGINT NOT NULL"),
-    col(
-        "acquired_at",
-        "VARCHAR(32) NOT NULL",
-        "VARCHAR(32) NOT NULL",
-    ),
+const LOCK_COLUMNS: &[TrackColumn] = &[
+    keyed(col("id", Int, true), TrackKey::Primary),
+    col("owner", VarChar(255), true),
+    col("host", VarChar(255), true),
+    col("pid", BigInt, true),
+    col("acquired_at", VarChar(32), true),
 ];
 
-fn create_table_sql(dialect: Dialect, table: &str, cols: &[Col]) -> String {
+fn create_table_sql(d: &dyn Driver, table: &str, cols: &[TrackColumn]) -> String {
+    table_sql(
+        d.dialect(),
+        &|c| d.tracking_type(c),
+        d.tracking_table_options(),
+        table,
+        cols,
+    )
+}
+
+fn table_sql(
+    dialect: crate::db::Dialect,
+    spell: &dyn Fn(&TrackColumn) -> String,
+    options: &str,
+    table: &str,
+    cols: &[TrackColumn],
+) -> String {
     let body: Vec<String> = cols
         .iter()
-        .map(|c| {
-            let ty = match dialect {
-                Dialect::Sqlite => c.sqlite,
-                Dialect::Mysql => c.mysql,
-            };
-            format!("{} {ty}", dialect.quote_ident(c.name))
-        })
+        .map(|c| format!("{} {}", dialect.quote_ident(c.name), spell(c)))
         .collect();
-    let tail = match dialect {
-        Dialect::Sqlite => "",
-        Dialect::Mysql => " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-    };
     format!(
-        "CREATE TABLE IF NOT EXISTS {} ({}){tail}",
+        "CREATE TABLE IF NOT EXISTS {} ({}){options}",
         dialect.quote_ident(table),
         body.join(", ")
     )
 }
 
 /// Creates a tracking table, or adds the columns an older or Knex-written one lacks.
-fn ensure_table(d: &mut dyn Driver, table: &str, cols: &[Col]) -> Result<()> {
+fn ensure_table(d: &mut dyn Driver, table: &str, cols: &[TrackColumn]) -> Result<()> {
     let dialect = d.dialect();
     let existing = d.columns(table).map_err(|e| e.into_error())?;
     if existing.is_empty() {
-        d.execute(&create_table_sql(dialect, table, cols), &[])
+        d.execute(&create_table_sql(d, table, cols), &[])
             .map_err(|e| {
                 e.into_error()
                     .context(format!("cannot create the tracking table `{table}`"))
@@ -139,21 +123,15 @@ fn ensure_table(d: &mut dyn Driver, table: &str, cols: &[Col]) -> Result<()> {
         if existing.iter().any(|e| e.name.eq_ignore_ascii_case(c.name)) {
             continue;
         }
-        // Added columns must accept the rows already there: keep only the type and default.
-        let ty = match dialect {
-            Dialect::Sqlite => c.sqlite,
-            Dialect::Mysql => c.mysql,
+        // Added columns must accept the rows already there: keep only the type and default
+        // (an added id is a plain integer with a unique index, below).
+        let added = TrackColumn {
+            ty: if c.ty == AutoId { Int } else { c.ty },
+            not_null: c.not_null && c.default.is_some(),
+            key: TrackKey::None,
+            ..*c
         };
-        let ty = ty
-            .replace(" PRIMARY KEY AUTOINCREMENT", "")
-            .replace(" NOT NULL AUTO_INCREMENT PRIMARY KEY", "")
-            .replace(" PRIMARY KEY", "")
-            .replace(" UNIQUE", "");
-        let ty = if ty.contains("NOT NULL") && !ty.contains("DEFAULT") {
-            ty.replace(" NOT NULL", "")
-        } else {
-            ty
-        };
+        let ty = d.tracking_type(&added);
         let sql = format!(
             "ALTER TABLE {} ADD COLUMN {} {ty}",
             dialect.quote_ident(table),
@@ -763,16 +741,51 @@ mod tests {
 
     #[test]
     fn tracking_table_ddl_per_dialect() {
-        let s = create_table_sql(Dialect::Sqlite, "t_lock", LOCK_COLUMNS);
+        use crate::db::Dialect;
+        let s = table_sql(
+            Dialect::Sqlite,
+            &crate::db::sqlite::tracking_type,
+            "",
+            "t_lock",
+            LOCK_COLUMNS,
+        );
         assert_eq!(
             s,
             "CREATE TABLE IF NOT EXISTS \"t_lock\" (\"id\" INTEGER PRIMARY KEY, \"owner\" VARCHAR(255) NOT NULL, \"host\" VARCHAR(255) NOT NULL, \"pid\" BIGINT NOT NULL, \"acquired_at\" VARCHAR(32) NOT NULL)"
         );
-        let m = create_table_sql(Dialect::Mysql, "furrow_seeds", SEED_COLUMNS);
+        let m = table_sql(
+            Dialect::Mysql,
+            &crate::db::mysql::tracking_type,
+            crate::db::mysql::TABLE_OPTIONS,
+            "furrow_seeds",
+            SEED_COLUMNS,
+        );
         assert!(m.starts_with(
             "CREATE TABLE IF NOT EXISTS `furrow_seeds` (`name` VARCHAR(255) NOT NULL PRIMARY KEY"
         ));
         assert!(m.ends_with(") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+        let mig = table_sql(
+            Dialect::Mysql,
+            &crate::db::mysql::tracking_type,
+            "",
+            "m",
+            &MIGRATION_COLUMNS[..6],
+        );
+        assert_eq!(
+            mig,
+            "CREATE TABLE IF NOT EXISTS `m` (`id` INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY, `name` VARCHAR(255) NOT NULL UNIQUE, `batch` INT NOT NULL, `migration_time` TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP, `checksum` CHAR(64) NOT NULL DEFAULT '', `duration_ms` INT)"
+        );
+        let seeds = table_sql(
+            Dialect::Sqlite,
+            &crate::db::sqlite::tracking_type,
+            "",
+            "s",
+            SEED_COLUMNS,
+        );
+        assert_eq!(
+            seeds,
+            "CREATE TABLE IF NOT EXISTS \"s\" (\"name\" VARCHAR(255) NOT NULL PRIMARY KEY, \"checksum\" CHAR(64) NOT NULL, \"run_count\" INTEGER NOT NULL DEFAULT 0, \"first_run_at\" TIMESTAMP, \"last_run_at\" TIMESTAMP, \"last_rows\" INTEGER, \"last_duration_ms\" INTEGER)"
+        );
     }
 
     #[test]

@@ -258,8 +258,46 @@ pub trait Statements: Introspect {
     }
 }
 
+/// A column of furrow's own tables, described once; each engine spells its type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrackColumn {
+    pub name: &'static str,
+    pub ty: TrackType,
+    pub not_null: bool,
+    /// SQL text of the default (`''`, `0`, `'applied'`).
+    pub default: Option<&'static str>,
+    pub key: TrackKey,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackType {
+    /// An auto-incremented integer primary key.
+    AutoId,
+    Int,
+    BigInt,
+    VarChar(u16),
+    Char(u16),
+    Text,
+    Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrackKey {
+    None,
+    Primary,
+    Unique,
+}
+
 /// The steps of the portable schema language that each engine carries out its own way.
 pub trait DdlSteps {
+    /// The type, nullability, default and key of one of furrow's own columns, as SQL.
+    fn tracking_type(&self, c: &TrackColumn) -> String;
+
+    /// What follows a tracking table's column list (MySQL: its engine and charset).
+    fn tracking_table_options(&self) -> &'static str {
+        ""
+    }
+
     /// Before a migration that rebuilds tables (SQLite: foreign keys off, which works only
     /// outside a transaction), and after it.
     fn prepare_rebuilds(&mut self, _on: bool) -> DbResult<()> {
@@ -313,4 +351,20 @@ pub fn open(config: &Config, mode: OpenMode, wait: Duration) -> Result<Box<dyn D
     };
     crate::interrupt::set_hook(d.interrupter());
     Ok(d)
+}
+
+/// The parts of a column definition both engines spell alike: `NOT NULL`, `DEFAULT`, key.
+pub fn tracking_tail(c: &TrackColumn, out: &mut String) {
+    if c.not_null {
+        out.push_str(" NOT NULL");
+    }
+    if let Some(d) = c.default {
+        out.push_str(" DEFAULT ");
+        out.push_str(d);
+    }
+    match c.key {
+        TrackKey::None => {}
+        TrackKey::Primary => out.push_str(" PRIMARY KEY"),
+        TrackKey::Unique => out.push_str(" UNIQUE"),
+    }
 }

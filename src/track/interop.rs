@@ -10,8 +10,9 @@
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use super::{col, ensure_table, Col, LOCK_COLUMNS, MIGRATION_COLUMNS};
+use super::{col, ensure_table, LOCK_COLUMNS, MIGRATION_COLUMNS};
 use crate::db::{DbError, Dialect, Driver, Holder, LockSpec, Value};
+use crate::db::{TrackColumn, TrackType};
 use crate::error::{Error, Kind, Result};
 use crate::report::Output;
 
@@ -127,7 +128,7 @@ const CLAIM_ID: i64 = 2;
 
 /// The column of the claim row naming the Knex lock row it set (`knex migrate:unlock`
 /// replaces that row, which voids the claim).
-const CLAIM_COLUMNS: &[Col] = &[col("knex_index", "BIGINT", "BIGINT")];
+const CLAIM_COLUMNS: &[TrackColumn] = &[col("knex_index", TrackType::BigInt, false)];
 
 fn create_knex_lock_sql(dialect: Dialect, table: &str) -> String {
     // Knex's table-creator: increments('index').primary(), integer('is_locked').

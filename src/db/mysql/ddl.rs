@@ -2,9 +2,40 @@
 //! InnoDB made for a foreign key, and the foreign keys on columns about to be dropped.
 
 use super::MysqlDriver;
-use crate::db::{DbResult, DdlSteps, Dialect, Driver, Introspect};
+use crate::db::{DbResult, DdlSteps, Dialect, Driver, Introspect, TrackColumn, TrackType};
+
+/// What follows the column list of furrow's own tables.
+pub const TABLE_OPTIONS: &str = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4";
+
+/// How this engine spells one of furrow's own columns.
+pub fn tracking_type(c: &TrackColumn) -> String {
+    let mut out = match c.ty {
+        TrackType::AutoId => return "INT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY".into(),
+        TrackType::Int => "INT".to_string(),
+        TrackType::BigInt => "BIGINT".to_string(),
+        TrackType::VarChar(n) => format!("VARCHAR({n})"),
+        TrackType::Char(n) => format!("CHAR({n})"),
+        TrackType::Text => "TEXT".to_string(),
+        // MySQL's TIMESTAMP columns are NOT NULL unless told: say which.
+        TrackType::Timestamp if !c.not_null => return "TIMESTAMP NULL".into(),
+        TrackType::Timestamp if c.default.is_none() => {
+            return "TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP".into()
+        }
+        TrackType::Timestamp => "TIMESTAMP".to_string(),
+    };
+    crate::db::tracking_tail(c, &mut out);
+    out
+}
 
 impl DdlSteps for MysqlDriver {
+    fn tracking_type(&self, c: &TrackColumn) -> String {
+        tracking_type(c)
+    }
+
+    fn tracking_table_options(&self) -> &'static str {
+        TABLE_OPTIONS
+    }
+
     fn drop_index_if_exists(
         &mut self,
         table: &str,

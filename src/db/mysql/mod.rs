@@ -12,6 +12,8 @@ mod load;
 mod lock;
 mod session;
 
+pub use ddl::{tracking_type, TABLE_OPTIONS};
+
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
 

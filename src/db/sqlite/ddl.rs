@@ -2,7 +2,10 @@
 //! SQLite's 12-step procedure with its PRAGMAs.
 
 use super::SqliteDriver;
-use crate::db::{DbResult, DdlSteps, Dialect, Driver, Introspect, Session, Statements, Value};
+use crate::db::{
+    DbResult, DdlSteps, Dialect, Driver, Introspect, Session, Statements, TrackColumn, TrackKey,
+    TrackType, Value,
+};
 use crate::error::{Error, Result};
 use crate::schema::TableChange;
 
@@ -73,7 +76,28 @@ impl Statements for SqliteDriver {
     }
 }
 
+/// How this engine spells one of furrow's own columns.
+pub fn tracking_type(c: &TrackColumn) -> String {
+    let mut out = match c.ty {
+        TrackType::AutoId => return "INTEGER PRIMARY KEY AUTOINCREMENT".into(),
+        // An INTEGER PRIMARY KEY is the rowid: never NULL anyway.
+        TrackType::Int if c.key == TrackKey::Primary => return "INTEGER PRIMARY KEY".into(),
+        TrackType::Int => "INTEGER".to_string(),
+        TrackType::BigInt => "BIGINT".to_string(),
+        TrackType::VarChar(n) => format!("VARCHAR({n})"),
+        TrackType::Char(n) => format!("CHAR({n})"),
+        TrackType::Text => "TEXT".to_string(),
+        TrackType::Timestamp => "TIMESTAMP".to_string(),
+    };
+    crate::db::tracking_tail(c, &mut out);
+    out
+}
+
 impl DdlSteps for SqliteDriver {
+    fn tracking_type(&self, c: &TrackColumn) -> String {
+        tracking_type(c)
+    }
+
     fn prepare_rebuilds(&mut self, on: bool) -> DbResult<()> {
         // The rebuild's DROP TABLE must neither cascade nor fail on child rows: foreign keys
         // are off around it (and checked before the commit, by check_rebuilt).

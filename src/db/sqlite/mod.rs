@@ -8,6 +8,8 @@ mod introspect;
 mod load;
 mod lock;
 
+pub use ddl::tracking_type;
+
 use std::time::Duration;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
