@@ -170,9 +170,6 @@ pub(super) fn follow_block(cur: &mut Cur, t: T, mysql: bool) {
     };
 }
 
-/// The argument of a quoted `DELIMITER 'x'` (from its opening quote to the end of the line),
-/// unquoted as the mysql client does: a doubled quote is one quote, and a backslash escapes
-
 #[cfg(test)]
 mod tests {
     use super::super::split::tests::{both, owned, sp, texts};
