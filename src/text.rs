@@ -1,16 +1,31 @@
 //! Small helpers for messages people read.
 
-/// The candidate closest to `word`, when it is close enough to be a likely typo.
+/// The closest candidate to `word`, if it looks like a typo of it: the one suggestion for the
+/// knexfile, seed and migration files, the YAML schema language and names typed on the command line.
 pub fn nearest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
     let mut best: Option<(&str, f64)> = None;
     for c in candidates {
-        let score = strsim::jaro_winkler(&lower, &c.to_ascii_lowercase());
+        let cl = c.to_ascii_lowercase();
+        let jw = strsim::jaro_winkler(&lower, &cl);
+        let lev = strsim::levenshtein(&lower, &cl);
+        // Close by edit distance (short words) or by Jaro-Winkler (long words, prefixes).
+        let mut score = if lev <= 2 && lev < cl.len() {
+            1.0 + jw
+        } else {
+            jw
+        };
+        // Suggest in the writer's style: snake_case for lower-case words, camelCase otherwise.
+        let camel_word = word.chars().any(|ch| ch.is_ascii_uppercase());
+        let camel_cand = c.chars().any(|ch| ch.is_ascii_uppercase());
+        if camel_word != camel_cand && (camel_cand || c.contains('_')) {
+            score -= 0.5;
+        }
         if best.is_none_or(|(_, s)| score > s) {
             best = Some((c, score));
         }
     }
-    best.filter(|(_, s)| *s >= 0.8).map(|(c, _)| c)
+    best.filter(|(_, s)| *s >= 0.85).map(|(c, _)| c)
 }
 
 /// ", did you mean `x`?" or nothing.
@@ -18,15 +33,6 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
     match nearest(word, candidates) {
         Some(c) => format!("; did you mean `{c}`?"),
         None => String::new(),
-    }
-}
-
-/// "1 migration" / "2 migrations".
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    if n == 1 {
-        format!("{n} {one}")
-    } else {
-        format!("{n} {many}")
     }
 }
 

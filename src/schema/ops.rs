@@ -10,6 +10,7 @@ use serde_yaml::{Mapping, Value as Y};
 
 use super::SchemaError;
 use crate::db::Value;
+use crate::text::did_you_mean;
 
 /// Longest identifier accepted (MySQL's limit; SQLite has none).
 pub const MAX_IDENT: usize = 64;
@@ -384,43 +385,6 @@ const TYPE_NAMES: Names = &[
 
 // ---------------------------------------------------------------------------------------------
 // Messages.
-
-/// The closest candidate to `word`, if it looks like a typo of it.
-pub(crate) fn nearest<'a>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let lower = word.to_ascii_lowercase();
-    let mut best: Option<(&str, f64)> = None;
-    for c in candidates {
-        let cl = c.to_ascii_lowercase();
-        let jw = strsim::jaro_winkler(&lower, &cl);
-        let lev = strsim::levenshtein(&lower, &cl);
-        // Close by edit distance (short words) or by Jaro-Winkler (long words, prefixes).
-        let mut score = if lev <= 2 && lev < cl.len() {
-            1.0 + jw
-        } else {
-            jw
-        };
-        // Suggest in the writer's style: snake_case for lower-case words, camelCase otherwise.
-        let camel_word = word.chars().any(|ch| ch.is_ascii_uppercase());
-        let camel_cand = c.chars().any(|ch| ch.is_ascii_uppercase());
-        if camel_word != camel_cand && (camel_cand || c.contains('_')) {
-            score -= 0.5;
-        }
-        if best.is_none_or(|(_, s)| score > s) {
-            best = Some((c, score));
-        }
-    }
-    best.filter(|(_, s)| *s >= 0.85).map(|(c, _)| c)
-}
-
-fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    match nearest(word, candidates) {
-        Some(c) => format!("; did you mean `{c}`?"),
-        None => String::new(),
-    }
-}
 
 fn all_names(names: Names) -> impl Iterator<Item = &'static str> {
     names
