@@ -1,6 +1,27 @@
 //! Who this process is, and whether another one is still alive (for stale locks).
 
-use crate::db::Holder;
+use std::fmt;
+
+/// Who holds a runner lock.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holder {
+    /// host:pid:process-start, unique for a process.
+    pub owner: String,
+    pub host: String,
+    pub pid: i64,
+    /// When the lock was taken (UTC).
+    pub since: String,
+}
+
+impl fmt::Display for Holder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "process {} on host {} (since {} UTC)",
+            self.pid, self.host, self.since
+        )
+    }
+}
 
 /// The host name, or "localhost" when it cannot be read.
 pub fn host_name() -> String {

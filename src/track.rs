@@ -331,7 +331,7 @@ pub fn chain(previous: &str, statement_checksum: &str) -> String {
     h.update(previous.as_bytes());
     h.update(b":");
     h.update(statement_checksum.as_bytes());
-    crate::migrate::source::hex(&h.finalize())
+    crate::checksum::hex(&h.finalize())
 }
 
 fn text(v: &Value) -> Option<String> {

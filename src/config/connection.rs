@@ -18,10 +18,10 @@ impl Client {
         }
     }
 
-    pub fn dialect(self) -> crate::db::Dialect {
+    pub fn dialect(self) -> crate::value::Dialect {
         match self {
-            Client::Sqlite => crate::db::Dialect::Sqlite,
-            Client::Mysql => crate::db::Dialect::Mysql,
+            Client::Sqlite => crate::value::Dialect::Sqlite,
+            Client::Mysql => crate::value::Dialect::Mysql,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The small driver surface both engines implement; everything else is written once on top.
 
-mod value;
-pub use value::*;
+pub use crate::process::Holder;
+pub use crate::value::*;
 
 pub mod load;
 
@@ -64,27 +64,6 @@ pub struct ColumnInfo {
     /// Position in the primary key (1-based), 0 when not part of it.
     pub primary_key: usize,
     pub default: Option<String>,
-}
-
-/// Who holds a runner lock.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Holder {
-    /// host:pid:process-start, unique for a process.
-    pub owner: String,
-    pub host: String,
-    pub pid: i64,
-    /// When the lock was taken (UTC).
-    pub since: String,
-}
-
-impl fmt::Display for Holder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "process {} on host {} (since {} UTC)",
-            self.pid, self.host, self.since
-        )
-    }
 }
 
 /// A runner lock: one for migrations, one for seeds.

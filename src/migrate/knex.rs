@@ -4,11 +4,11 @@
 use serde_json::json;
 
 use crate::config::Config;
+use crate::ctx::Ctx;
 use crate::db::{Driver, OpenMode, Value};
 use crate::error::{Error, Kind, Result};
 use crate::report::{Report, Style};
 use crate::track::{self, AppliedRow};
-use crate::Ctx;
 
 use super::plan::{knex_stem, KNEX_EXTENSIONS};
 use super::source::{self, MigrationFile};

@@ -9,12 +9,12 @@ pub mod source;
 use serde_json::json;
 
 use crate::config::{ChecksumPolicy, Config};
+use crate::ctx::Ctx;
 use crate::db::{self, Driver, OpenMode};
 use crate::error::{Error, Kind, Result};
 use crate::report::{Report, Style};
 use crate::schema::{self, Direction};
 use crate::track::{self, AppliedRow};
-use crate::Ctx;
 
 use plan::{Policy, Resume, Revert, State, Stop};
 use runner::{Done, Job, Runner};

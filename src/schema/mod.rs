@@ -13,7 +13,7 @@ mod tests_rebuild;
 
 use std::fmt;
 
-use crate::db::{Dialect, Value};
+use crate::value::{Dialect, Value};
 
 pub use ops::{
     check_ident, default_index_name, Column, ColumnReference, ColumnType, CreateTable,

@@ -20,7 +20,7 @@
 
 use super::ops::{Column, DropForeignKey, ForeignKey};
 use super::render::{column_def, fk_clause};
-use crate::db::Dialect;
+use crate::value::Dialect;
 
 /// What a rebuild changes.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,7 @@
 use super::ops::*;
 use super::rebuild::TableChange;
 use super::{SchemaError, Step, StepKind};
-use crate::db::{Dialect, Value};
+use crate::value::{Dialect, Value};
 
 /// Most rows in one INSERT/DELETE statement.
 const MAX_ROWS: usize = 1000;

@@ -1,7 +1,7 @@
 //! Golden tests: the exact SQL of every op and type per dialect, derived downs, errors.
 
 use super::*;
-use crate::db::Dialect::{Mysql, Sqlite};
+use crate::value::Dialect::{Mysql, Sqlite};
 
 fn parse(y: &str) -> YamlMigration {
     parse_migration(y).unwrap_or_else(|e| panic!("{e}"))

@@ -2,7 +2,7 @@
 //! migrations) run against a real in-memory SQLite the way the runner runs them.
 
 use super::*;
-use crate::db::Dialect::Sqlite;
+use crate::value::Dialect::Sqlite;
 use rusqlite::Connection;
 
 const ORDER_ITEMS: &str = r#"CREATE TABLE "order items" (

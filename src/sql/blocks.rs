@@ -173,7 +173,7 @@ pub(super) fn follow_block(cur: &mut Cur, t: T, mysql: bool) {
 #[cfg(test)]
 mod tests {
     use super::super::split::tests::{both, owned, sp, texts};
-    use crate::db::Dialect::{Mysql, Sqlite};
+    use crate::value::Dialect::{Mysql, Sqlite};
 
     #[test]
     fn sqlite_trigger_with_case() {

@@ -5,7 +5,7 @@ use super::blocks::{follow_block, keyword, Block, Cur, Kind, Kw, Prev, T};
 use super::client::{client_command, client_command_error, is_command_name, short_command};
 use super::lex::{find, is_blank, is_code_comment, is_word_byte, quoted_end};
 use super::{SplitError, Statement};
-use crate::db::Dialect;
+use crate::value::Dialect;
 
 /// Splits `text` into statements. `first_line` is the file line number of the first line of
 /// `text` (the text is often a section of a file that starts after a marker line).

@@ -1,0 +1,237 @@
+//! Ctx and dispatch: a parsed command line → the command's runner → a Report.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+
+use crate::cli::{self, Cli, Command};
+use crate::config::{Config, Overrides};
+use crate::error::{self, Error, Result};
+use crate::report::{self, Output, Report, Style};
+use crate::{config, interrupt, migrate, scaffold, seed};
+
+use crate::ctx::Ctx;
+
+/// Runs the command line; returns the process exit code.
+pub fn run(args: Vec<OsString>) -> i32 {
+    interrupt::install();
+    let wants_json = args.iter().any(|a| a == "--json");
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(c) => c,
+        Err(e) => return usage_error(e, wants_json),
+    };
+    let out = Output::new(cli.global.json, cli.global.verbose, cli.global.no_color);
+    let command = cli.command.name();
+    match dispatch(&cli, &out) {
+        Ok(report) => report::emit(&out, report),
+        Err(e) => report::emit_error(&out, command, &e),
+    }
+}
+
+fn usage_error(e: clap::Error, json: bool) -> i32 {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+            let _ = e.print();
+            return 0;
+        }
+        _ => {}
+    }
+    if json {
+        let text = e.render().to_string();
+        let first = text
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("invalid arguments")
+            .trim_start_matches("error: ")
+            .to_string();
+        let doc = serde_json::json!({
+            "ok": false,
+            "error": {"code": "usage", "message": first, "details": text.lines().skip(1).filter(|l| !l.trim().is_empty()).collect::<Vec<_>>()}
+        });
+        println!("{doc}");
+    } else {
+        let _ = e.print();
+    }
+    2
+}
+
+fn working_dir(cli: &Cli) -> Result<PathBuf> {
+    let here = std::env::current_dir()
+        .map_err(|e| Error::usage(format!("cannot read the working directory: {e}")))?;
+    match &cli.global.cwd {
+        None => Ok(here),
+        Some(d) => {
+            let dir = here.join(d);
+            if dir.is_dir() {
+                Ok(dir)
+            } else {
+                Err(Error::usage(format!(
+                    "--cwd {}: no such directory",
+                    d.display()
+                )))
+            }
+        }
+    }
+}
+
+fn load_config(cli: &Cli, cwd: &Path, out: &Output) -> Result<Config> {
+    let g = &cli.global;
+    let ov = Overrides {
+        knexfile: g.knexfile.clone(),
+        env: g.env.clone(),
+        client: g.client.clone(),
+        connection: g.connection.clone(),
+        migrations_directory: g.migrations_directory.clone(),
+        migrations_table_name: g.migrations_table_name.clone(),
+        seeds_directory: g.seeds_directory.clone(),
+    };
+    let config = config::load(cwd, &ov, &|k| std::env::var(k).ok())?;
+    out.add_secrets(config.secrets());
+    if out.verbose {
+        out.note(format!(
+            "Using {} (environment {}), {} {}",
+            config
+                .knexfile
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_else(|| "no knexfile".into()),
+            config.env,
+            config.client_name,
+            config.connection.redacted()
+        ));
+    }
+    Ok(config)
+}
+
+fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
+    let cwd = working_dir(cli)?;
+    if let Command::Init = cli.command {
+        return init(&cwd);
+    }
+    let config = load_config(cli, &cwd, out)?;
+    let ctx = Ctx {
+        config: &config,
+        out,
+    };
+    let opts = |dry_run: bool, ignore_missing: bool| migrate::RunOpts {
+        dry_run,
+        ignore_missing,
+        resume_from: None,
+    };
+    match &cli.command {
+        Command::Init => unreachable!("handled above"),
+        Command::MigrateMake { name, extension } => {
+            migrate::make(&ctx, name, extension.map(|e| e.name()))
+        }
+        Command::MigrateLatest {
+            dry_run,
+            ignore_missing,
+            resume_from,
+        } => migrate::latest(
+            &ctx,
+            migrate::RunOpts {
+                resume_from: *resume_from,
+                ..opts(*dry_run, *ignore_missing)
+            },
+        ),
+        Command::MigrateRollback {
+            all,
+            dry_run,
+            ignore_missing,
+        } => migrate::rollback(&ctx, *all, opts(*dry_run, *ignore_missing)),
+        Command::MigrateUp {
+            name,
+            ignore_missing,
+            resume_from,
+        } => migrate::up(
+            &ctx,
+            name.as_deref(),
+            migrate::RunOpts {
+                resume_from: *resume_from,
+                ..opts(false, *ignore_missing)
+            },
+        ),
+        Command::MigrateDown { name } => migrate::down(&ctx, name.as_deref()),
+        Command::MigrateStatus { check } => migrate::status(&ctx, *check),
+        Command::MigrateList => migrate::list(&ctx),
+        Command::MigrateCurrentVersion => migrate::current_version(&ctx),
+        Command::MigrateUnlock => migrate::unlock(&ctx),
+        Command::MigrateAdopt {
+            from,
+            table,
+            dry_run,
+        } => migrate::knex::adopt(
+            &ctx,
+            match from {
+                cli::AdoptFrom::Dbmate => migrate::knex::From::Dbmate,
+                cli::AdoptFrom::Knex => migrate::knex::From::Knex,
+            },
+            table.as_deref(),
+            *dry_run,
+        ),
+        Command::MigrateSql { name, down } => migrate::sql(&ctx, name, *down),
+        Command::SeedMake {
+            name,
+            extension,
+            timestamp_filename_prefix,
+        } => seed::make(
+            &ctx,
+            name,
+            extension.map(|e| e.name()),
+            *timestamp_filename_prefix,
+        ),
+        Command::SeedRun {
+            specific,
+            changed,
+            atomic,
+            dry_run,
+            force,
+        } => seed::run(
+            &ctx,
+            &seed::RunOpts {
+                specific: specific.clone(),
+                changed: *changed,
+                atomic: *atomic,
+                dry_run: *dry_run,
+                force: *force,
+            },
+        ),
+        Command::SeedStatus => seed::status(&ctx),
+        Command::SeedUndo { name, all } => seed::undo(&ctx, name.as_deref(), *all),
+        Command::SeedUnlock => seed::unlock(&ctx),
+    }
+}
+
+/// `furrow init`: knexfile.yaml, migrations/ and seeds/ in the working directory.
+fn init(cwd: &Path) -> Result<Report> {
+    for name in ["knexfile.yaml", "knexfile.yml"] {
+        if cwd.join(name).exists() {
+            return Err(Error::validation(format!(
+                "./{name} already exists; furrow init never overwrites it"
+            ))
+            .hint("edit it, or remove it and run `furrow init` again"));
+        }
+    }
+    let content = scaffold::render(Some(cwd), scaffold::KNEXFILE, &tera::Context::new())?;
+    scaffold::write_new(&cwd.join("knexfile.yaml"), &content)?;
+    let mut r = Report::new("init");
+    r.line(Style::Success, "Created ./knexfile.yaml");
+    let mut created = vec!["knexfile.yaml".to_string()];
+    for dir in ["migrations", "seeds"] {
+        let p = cwd.join(dir);
+        if !p.exists() {
+            std::fs::create_dir_all(&p)
+                .map_err(|e| error::io_error("create the directory", &p, &e))?;
+            r.line(Style::Success, format!("Created ./{dir}/"));
+            created.push(format!("{dir}/"));
+        }
+    }
+    r.line(
+        Style::Plain,
+        "Next: `furrow migrate:make create_accounts`, then `furrow migrate:latest`.",
+    );
+    r.set("created", serde_json::json!(created));
+    Ok(r)
+}
