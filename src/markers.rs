@@ -58,7 +58,12 @@ pub fn body<'t>(text: &'t str, markers: &[Marker<'_>], m: &Marker<'_>) -> &'t st
 }
 
 /// Splits a part of a file into statements; `first_line` is the line it starts on.
-pub fn split(display: &str, part: &str, first_line: usize, dialect: Dialect) -> Result<Vec<Statement>> {
+pub fn split(
+    display: &str,
+    part: &str,
+    first_line: usize,
+    dialect: Dialect,
+) -> Result<Vec<Statement>> {
     crate::sql::split(part, first_line, dialect)
         .map_err(|e| Error::validation(format!("{display} line {}: {}", e.line, e.message)))
 }
@@ -85,7 +90,8 @@ mod tests {
 
     #[test]
     fn finds_markers_and_their_bodies() {
-        let text = "-- a comment\n-- migrate:up transaction:false\nSELECT 1;\n--migrate:down\nSELECT 2;\n";
+        let text =
+            "-- a comment\n-- migrate:up transaction:false\nSELECT 1;\n--migrate:down\nSELECT 2;\n";
         let m = find(text, "migrate");
         assert_eq!(m.len(), 2);
         assert_eq!((m[0].rest, m[0].line), ("up transaction:false", 2));
@@ -93,12 +99,21 @@ mod tests {
         assert_eq!(body(text, &m, &m[0]), "SELECT 1;\n");
         assert_eq!(body(text, &m, &m[1]), "SELECT 2;\n");
         assert!(find(text, "seed").is_empty());
-        assert_eq!(find("INSERT 1;\n  -- seed:undo  \n", "seed")[0].rest, "undo");
+        assert_eq!(
+            find("INSERT 1;\n  -- seed:undo  \n", "seed")[0].rest,
+            "undo"
+        );
     }
 
     #[test]
     fn refuses_transaction_control() {
-        let s = split("f.sql", "INSERT INTO a VALUES (1);\nCOMMIT;\n", 1, Dialect::Sqlite).unwrap();
+        let s = split(
+            "f.sql",
+            "INSERT INTO a VALUES (1);\nCOMMIT;\n",
+            1,
+            Dialect::Sqlite,
+        )
+        .unwrap();
         assert_eq!(transaction_control(&s).map(|s| s.number), Some(2));
         let e = split("f.sql", "SELECT 'x", 3, Dialect::Sqlite).unwrap_err();
         assert!(e.message.starts_with("f.sql line 3:"), "{}", e.message);

@@ -128,6 +128,9 @@ impl Tracked for Seeds {
     }
 }
 
+/// An open database and the rows read from it.
+pub type Opened<K> = (Box<dyn Driver>, Vec<<K as Tracked>::Row>);
+
 /// Opens the database with the lock timeout of the kind.
 pub fn open<K: Tracked>(ctx: &Ctx, mode: OpenMode) -> Result<Box<dyn Driver>> {
     db::open(ctx.config, mode, K::lock_timeout(ctx.config))
@@ -152,7 +155,7 @@ pub fn locked<K: Tracked, T>(
 
 /// The rows for a command that reads (status): the tables are created on first use, no
 /// lock is taken.
-pub fn read<K: Tracked>(ctx: &Ctx) -> Result<(Box<dyn Driver>, Vec<K::Row>)> {
+pub fn read<K: Tracked>(ctx: &Ctx) -> Result<Opened<K>> {
     let mut d = open::<K>(ctx, OpenMode::ReadWrite)?;
     let table = K::table(ctx.config);
     K::ensure_for_reading(&mut *d, table)?;
@@ -161,7 +164,7 @@ pub fn read<K: Tracked>(ctx: &Ctx) -> Result<(Box<dyn Driver>, Vec<K::Row>)> {
 }
 
 /// The rows for a dry run: read-only, nothing created.
-pub fn peek<K: Tracked>(ctx: &Ctx) -> Result<(Box<dyn Driver>, Vec<K::Row>)> {
+pub fn peek<K: Tracked>(ctx: &Ctx) -> Result<Opened<K>> {
     let mut d = open::<K>(ctx, OpenMode::ReadOnly)?;
     let rows = K::read_if_any(&mut *d, K::table(ctx.config))?;
     Ok((d, rows))
@@ -191,7 +194,11 @@ pub fn unlock<K: Tracked>(ctx: &Ctx) -> Result<Report> {
     match &held {
         Some(h) => r.line(
             Style::Success,
-            format!("{}{} lock released (it was held by {h})", noun[..1].to_uppercase(), &noun[1..]),
+            format!(
+                "{}{} lock released (it was held by {h})",
+                noun[..1].to_uppercase(),
+                &noun[1..]
+            ),
         ),
         None => r.line(Style::Success, format!("The {noun} lock was not held")),
     };

@@ -631,7 +631,9 @@ fn with_files<T>(
 
 /// Reads files and rows for the read-only commands (see `session::read`).
 fn read_state(ctx: &Ctx) -> Result<(Vec<MigrationFile>, Vec<AppliedRow>)> {
-    with_files(ctx, || session::read::<Migrations>(ctx).map(|(_, rows)| rows))
+    with_files(ctx, || {
+        session::read::<Migrations>(ctx).map(|(_, rows)| rows)
+    })
 }
 
 pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
@@ -839,24 +841,30 @@ pub fn sql(ctx: &Ctx, name: &str, down: bool) -> Result<Report> {
 pub fn make(ctx: &Ctx, name: &str, ext: Option<&str>) -> Result<Report> {
     let ext = ext.unwrap_or(&ctx.config.migrations.extension);
     let dirs = &ctx.config.migrations.directories;
-    let path = scaffold::make(Scaffold::Migration, &ctx.config.base_dir, name, ext, |ext| {
-        let taken: Vec<String> = dirs
-            .iter()
-            .filter_map(|d| std::fs::read_dir(d).ok())
-            .flatten()
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().chars().take(14).collect())
-            .collect();
-        let mut ts = chrono::Utc::now().naive_utc();
-        let mut stamp = ts.format("%Y%m%d%H%M%S").to_string();
-        while taken.contains(&stamp) {
-            ts += chrono::Duration::seconds(1);
-            stamp = ts.format("%Y%m%d%H%M%S").to_string();
-        }
-        let mut tctx = tera::Context::new();
-        tctx.insert("timestamp", &stamp);
-        Ok((dirs[0].join(format!("{stamp}_{name}.{ext}")), tctx))
-    })?;
+    let path = scaffold::make(
+        Scaffold::Migration,
+        &ctx.config.base_dir,
+        name,
+        ext,
+        |ext| {
+            let taken: Vec<String> = dirs
+                .iter()
+                .filter_map(|d| std::fs::read_dir(d).ok())
+                .flatten()
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().chars().take(14).collect())
+                .collect();
+            let mut ts = chrono::Utc::now().naive_utc();
+            let mut stamp = ts.format("%Y%m%d%H%M%S").to_string();
+            while taken.contains(&stamp) {
+                ts += chrono::Duration::seconds(1);
+                stamp = ts.format("%Y%m%d%H%M%S").to_string();
+            }
+            let mut tctx = tera::Context::new();
+            tctx.insert("timestamp", &stamp);
+            Ok((dirs[0].join(format!("{stamp}_{name}.{ext}")), tctx))
+        },
+    )?;
     let shown = ctx.config.display_path(&path);
     let mut r = Report::new("migrate:make");
     r.line(Style::Success, format!("Created Migration: {shown}"))

@@ -349,6 +349,11 @@ pub fn parse(file: &SeedFile, dialect: Dialect) -> Result<ParsedSeed> {
     let text = String::from_utf8(bytes).map_err(|e| {
         crate::error::utf8_error(&file.display, e.as_bytes(), e.utf8_error().valid_up_to())
     })?;
+    parse_text(file, text, dialect)
+}
+
+/// Checks a seed's text (its CSV files must exist).
+pub fn parse_text(file: &SeedFile, text: String, dialect: Dialect) -> Result<ParsedSeed> {
     let body = match file.format {
         SeedFormat::Sql => parse_sql(file, &text, dialect)?,
         SeedFormat::Yaml => {
@@ -392,7 +397,8 @@ fn parse_sql(file: &SeedFile, text: &str, dialect: Dialect) -> Result<SeedBody> 
             file.display, second.line
         )));
     }
-    let split = |part: &str, first_line: usize| markers::split(&file.display, part, first_line, dialect);
+    let split =
+        |part: &str, first_line: usize| markers::split(&file.display, part, first_line, dialect);
     let (run, undo) = match marker {
         None => (split(text, 1)?, None),
         Some(m) => (
