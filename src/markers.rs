@@ -79,6 +79,19 @@ pub fn transaction_control(statements: &[Statement]) -> Option<&Statement> {
     statements.iter().find(|s| controls_transaction(s))
 }
 
+/// An error about one statement: `<file> line L: statement N (ITS FIRST WORDS) <why>`,
+/// with `words` of its first words shown (none for 0).
+pub fn statement_error(display: &str, s: &Statement, words: usize, why: &str) -> Error {
+    let shown = match words {
+        0 => String::new(),
+        n => format!(" ({})", crate::sql::leading_words(&s.sql, n).join(" ")),
+    };
+    Error::validation(format!(
+        "{display} line {}: statement {}{shown} {why}",
+        s.line, s.number
+    ))
+}
+
 /// A file with nothing in it, and what to write there.
 pub fn empty_file(display: &str, hint: &str) -> Error {
     Error::validation(format!("{display}: the file is empty")).hint(hint.to_string())

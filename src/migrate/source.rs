@@ -430,13 +430,12 @@ fn parse_sql(
         // statement anyway; only SQLite would wrap it in a transaction.
         if transaction && dialect == Dialect::Sqlite {
             if let Some(s) = markers::transaction_control(&stmts) {
-                return Err(Error::validation(format!(
-                    "{} line {}: statement {} ({}) controls the transaction, but furrow already runs this migration in one",
-                    file.display,
-                    s.line,
-                    s.number,
-                    crate::sql::leading_words(&s.sql, 2).join(" ")
-                ))
+                return Err(markers::statement_error(
+                    &file.display,
+                    s,
+                    2,
+                    "controls the transaction, but furrow already runs this migration in one",
+                )
                 .hint("remove it, or write `-- migrate:up transaction:false` to manage transactions yourself"));
             }
         }

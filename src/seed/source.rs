@@ -414,20 +414,21 @@ fn parse_sql(file: &SeedFile, text: &str, dialect: Dialect) -> Result<SeedBody> 
     }
     for s in run.iter().chain(undo.iter().flatten()) {
         if markers::controls_transaction(s) {
-            return Err(Error::validation(format!(
-                "{} line {}: statement {} controls the transaction, but furrow runs each seed in one",
-                file.display, s.line, s.number
-            ))
+            return Err(markers::statement_error(
+                &file.display,
+                s,
+                0,
+                "controls the transaction, but furrow runs each seed in one",
+            )
             .hint("remove it"));
         }
         if dialect == Dialect::Mysql && crate::sql::commits_implicitly_mysql(&s.sql) {
-            return Err(Error::validation(format!(
-                "{} line {}: statement {} ({}) is DDL, which MySQL commits implicitly, so the seed could be left half-loaded",
-                file.display,
-                s.line,
-                s.number,
-                crate::sql::leading_words(&s.sql, 3).join(" ")
-            ))
+            return Err(markers::statement_error(
+                &file.display,
+                s,
+                3,
+                "is DDL, which MySQL commits implicitly, so the seed could be left half-loaded",
+            )
             .hint("put schema changes in a migration; seeds load data"));
         }
     }
@@ -621,7 +622,27 @@ fn parse_block(cx: &Ctx<'_>, m: &Mapping, prefix: &str, number: usize) -> Result
             ))
         }
     };
-    let rows = match (m.get("rows"), m.get("rows_from")) {
+    let rows = parse_rows(cx, m, prefix)?;
+    if let (Some(k), Rows::Inline(rows)) = (&key, &rows) {
+        if mode.uses_key() {
+            check_key_values(cx, prefix, k, rows)?;
+        }
+    }
+    Ok(Block {
+        prefix: prefix.to_string(),
+        number,
+        table,
+        mode,
+        key,
+        env,
+        foreign_key_checks,
+        rows,
+    })
+}
+
+/// Where a block's rows come from: `rows:` written in the file, or `rows_from:` a CSV file.
+fn parse_rows(cx: &Ctx<'_>, m: &Mapping, prefix: &str) -> Result<Rows> {
+    Ok(match (m.get("rows"), m.get("rows_from")) {
         (Some(_), Some(_)) => {
             return Err(cx
                 .err(&join(prefix, "rows_from"), "a block has `rows` or `rows_from`, not both"))
@@ -667,21 +688,6 @@ fn parse_block(cx: &Ctx<'_>, m: &Mapping, prefix: &str, number: usize) -> Result
             Rows::Inline(rows)
         }
         (Some(_), None) => return Err(cx.err(&join(prefix, "rows"), "`rows` must be a list of maps")),
-    };
-    if let (Some(k), Rows::Inline(rows)) = (&key, &rows) {
-        if mode.uses_key() {
-            check_key_values(cx, prefix, k, rows)?;
-        }
-    }
-    Ok(Block {
-        prefix: prefix.to_string(),
-        number,
-        table,
-        mode,
-        key,
-        env,
-        foreign_key_checks,
-        rows,
     })
 }
 
