@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use crate::config::Config;
+use crate::config::display_relative;
 use crate::error::{io_error, Error, Result};
 
 /// How one kind of file is found.
@@ -38,14 +38,14 @@ pub struct Entry {
 /// read as "nothing to do"); so is an entry named like one of the files that is not a
 /// readable file (a dangling link, a link loop, a directory).
 pub fn discover<F>(
-    config: &Config,
+    base_dir: &Path,
     spec: &Spec<'_>,
     mut classify: impl FnMut(&Entry) -> Result<F>,
 ) -> Result<Vec<(Entry, F)>> {
     let mut found: Vec<(Entry, F)> = Vec::new();
     let mut seen: HashMap<String, String> = HashMap::new();
     for dir in spec.directories {
-        let dir_display = config.display_path(dir);
+        let dir_display = display_relative(base_dir, dir);
         let entries = std::fs::read_dir(dir)
             .map_err(|e| missing_directory(&e, dir, &dir_display, spec.dirs_word))?;
         let mut walk = Walk {
@@ -298,6 +298,61 @@ pub fn stem(name: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn seeds_in(base: &Path, recursive: bool) -> Result<Vec<String>> {
+        let dirs = [base.join("seeds")];
+        let spec = Spec {
+            what: "seed",
+            dirs_word: "seeds",
+            directories: &dirs,
+            recursive,
+            follow_links: true,
+            candidate: |n| n.ends_with(".yaml"),
+            display: &|_, _, path| display_relative(base, path),
+        };
+        let found = discover(base, &spec, |_| Ok(()))?;
+        Ok(found.into_iter().map(|(e, _)| e.name).collect())
+    }
+
+    #[test]
+    fn walks_folders_and_linked_folders_but_not_loops() {
+        use std::os::unix::fs::symlink;
+        let base = std::env::temp_dir().join(format!("furrow-files-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&base);
+        for d in ["seeds/sub", "seeds/.hidden", "shared"] {
+            std::fs::create_dir_all(base.join(d)).unwrap();
+        }
+        for f in [
+            "seeds/01.yaml",
+            "seeds/sub/02.yaml",
+            "seeds/.hidden/03.yaml",
+            "shared/04.yaml",
+            "seeds/README.md",
+        ] {
+            std::fs::write(base.join(f), "").unwrap();
+        }
+        symlink("../shared", base.join("seeds/linked")).unwrap();
+        symlink("..", base.join("seeds/sub/back")).unwrap();
+        symlink("nowhere", base.join("seeds/notes.txt")).unwrap();
+        assert_eq!(
+            seeds_in(&base, true).unwrap(),
+            ["01.yaml", "linked/04.yaml", "sub/02.yaml"]
+        );
+        assert_eq!(seeds_in(&base, false).unwrap(), ["01.yaml"]);
+        symlink("..", base.join("seeds/sub/x.yaml")).unwrap();
+        let e = seeds_in(&base, true).unwrap_err();
+        assert_eq!(
+            e.message,
+            "seeds/sub/x.yaml is a link to a folder that contains it (a loop)"
+        );
+        symlink("gone.yaml", base.join("seeds/05.yaml")).unwrap();
+        let e = seeds_in(&base, false).unwrap_err();
+        assert_eq!(
+            e.message,
+            "seeds/05.yaml is a link to gone.yaml, which does not exist"
+        );
+        std::fs::remove_dir_all(&base).unwrap();
+    }
 
     #[test]
     fn the_first_tier_that_matches_decides() {

@@ -235,7 +235,7 @@ pub fn discover(config: &Config) -> Result<Discovery> {
         candidate: is_candidate,
         display: &|dir, name, _| format!("{dir}/{name}"),
     };
-    let found = files::discover(config, &spec, |e| {
+    let found = files::discover(&config.base_dir, &spec, |e| {
         valid_name(&e.name).ok_or_else(|| {
             Error::validation(format!(
                 "{}: a migration's name must be <14-digit UTC timestamp>_<name>.<sql|yaml>, with a name of letters, digits, _ and -",

@@ -69,7 +69,7 @@ pub fn list(config: &Config, _out: &Output) -> Result<Vec<SeedFile>> {
         candidate: |name| seed_format(name).is_some(),
         display: &|_, _, path| config.display_path(path),
     };
-    let found = files::discover(config, &spec, |e| {
+    let found = files::discover(&config.base_dir, &spec, |e| {
         if !e.name.split('/').all(valid_component) {
             return Err(Error::validation(format!(
                 "{}: a seed's path may hold only letters, digits, _, . and -",
