@@ -55,7 +55,9 @@ pub fn discover<F>(
             ancestors: Vec::new(),
             out: Vec::new(),
         };
-        walk.ancestors.extend(identity(dir));
+        if spec.follow_links {
+            walk.ancestors.extend(identity(dir));
+        }
         walk.folder(entries, "")?;
         for entry in walk.out {
             let kind = classify(&entry)?;
