@@ -11,13 +11,16 @@ pub mod ctx;
 pub mod db;
 pub mod error;
 pub mod failpoint;
+pub mod files;
 pub mod interrupt;
+pub mod markers;
 pub mod migrate;
 pub mod process;
 pub mod report;
 pub mod scaffold;
 pub mod schema;
 pub mod seed;
+pub mod session;
 pub mod sql;
 pub mod text;
 pub mod track;
@@ -25,5 +28,3 @@ pub mod value;
 pub mod yamlpos;
 
 pub use app::run;
-// For the seed commands until their split lands: they name `crate::Ctx`.
-pub use ctx::Ctx;

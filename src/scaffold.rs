@@ -51,6 +51,46 @@ pub fn render(project_dir: Option<&Path>, name: &str, context: &tera::Context) -
     })
 }
 
+/// The kinds of file `make` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scaffold {
+    Migration,
+    Seed,
+}
+
+impl Scaffold {
+    fn word(self) -> &'static str {
+        match self {
+            Scaffold::Migration => "migration",
+            Scaffold::Seed => "seed",
+        }
+    }
+}
+
+/// `migrate:make` / `seed:make`: checks the name, picks the template for the extension
+/// (`sql`, else YAML), asks `place` where the file goes and what its template is given
+/// (besides `name`), renders it and writes the new file; returns its path.
+pub fn make(
+    kind: Scaffold,
+    project_dir: &Path,
+    name: &str,
+    ext: &str,
+    place: impl FnOnce(&str) -> Result<(PathBuf, tera::Context)>,
+) -> Result<PathBuf> {
+    check_name(name, kind.word())?;
+    let (template, ext) = match (kind, ext) {
+        (Scaffold::Migration, "sql") => (MIGRATION_SQL, "sql"),
+        (Scaffold::Migration, _) => (MIGRATION_YAML, "yaml"),
+        (Scaffold::Seed, "sql") => (SEED_SQL, "sql"),
+        (Scaffold::Seed, _) => (SEED_YAML, "yaml"),
+    };
+    let (path, mut context) = place(ext)?;
+    context.insert("name", name);
+    let content = render(Some(project_dir), template, &context)?;
+    write_new(&path, &content)?;
+    Ok(path)
+}
+
 /// Checks a name given to migrate:make / seed:make: letters, digits, `_` and `-`.
 pub fn check_name(name: &str, what: &str) -> Result<()> {
     let problem = if name.trim().is_empty() {

@@ -10,10 +10,12 @@ use serde_json::json;
 
 use crate::config::{ChecksumPolicy, Config};
 use crate::ctx::Ctx;
-use crate::db::{self, Driver, OpenMode};
+use crate::db::{self, Driver};
 use crate::error::{Error, Kind, Result};
 use crate::report::{Report, Style};
+use crate::scaffold::{self, Scaffold};
 use crate::schema::{self, Direction};
+use crate::session::{self, Migrations};
 use crate::track::{self, AppliedRow};
 
 use plan::{Policy, Resume, Revert, State, Stop};
@@ -37,43 +39,12 @@ fn policy(config: &Config, ignore_missing: bool, rows: &[AppliedRow]) -> Policy 
     }
 }
 
-fn open(ctx: &Ctx, mode: OpenMode) -> Result<Box<dyn Driver>> {
-    db::open(ctx.config, mode, ctx.config.migrations.lock_timeout)
-}
-
-/// furrow's migration lock, and Knex's when `<tableName>_lock` is Knex's (tables exist).
-fn lock(ctx: &Ctx, d: &mut dyn Driver) -> Result<track::MigrationLock> {
-    track::migration_lock(
-        d,
-        &ctx.config.migrations.table_name,
-        &ctx.config.database_key(),
-        ctx.config.migrations.lock_timeout,
-    )
-}
-
-/// Reads the tracking rows without creating or altering anything (dry runs); a table of
-/// another tool's shape is refused.
-fn read_rows_if_any(d: &mut dyn Driver, table: &str) -> Result<Vec<AppliedRow>> {
-    match track::migration_table_shape(d, table)? {
-        track::TableShape::Absent => Ok(Vec::new()),
-        _ => track::read_migrations(d, table),
-    }
-}
-
 /// Runs `body` on the open database holding the migration lock, with the tracking tables ready.
 fn locked<T>(
     ctx: &Ctx,
     body: impl FnOnce(&mut dyn Driver, Vec<AppliedRow>) -> Result<T>,
 ) -> Result<T> {
-    let mut d = open(ctx, OpenMode::ReadWrite)?;
-    let table = ctx.config.migrations.table_name.clone();
-    track::ensure_migration_lock_tables(&mut *d, &table)?;
-    let lock = lock(ctx, &mut *d)?;
-    track::with_migration_lock(&mut *d, &lock, ctx.out, |d| {
-        track::complete_migration_table(d, &table)?;
-        let rows = track::read_migrations(d, &table)?;
-        body(d, rows)
-    })
+    session::locked::<Migrations, T>(ctx, body)
 }
 
 /// Copies of the files to revert, named as their rows are (a migration Knex applied as
@@ -435,8 +406,7 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
     let table = ctx.config.migrations.table_name.clone();
     if opts.dry_run {
         let files = source::list(ctx.config, ctx.out)?;
-        let mut d = open(ctx, OpenMode::ReadOnly)?;
-        let rows = read_rows_if_any(&mut *d, &table)?;
+        let (mut d, rows) = session::peek::<Migrations>(ctx)?;
         let pol = policy(ctx.config, opts.ignore_missing, &rows);
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
@@ -543,8 +513,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
         }
     };
     if opts.dry_run {
-        let mut d = open(ctx, OpenMode::ReadOnly)?;
-        let rows = read_rows_if_any(&mut *d, &table)?;
+        let (mut d, rows) = session::peek::<Migrations>(ctx)?;
         let pol = policy(ctx.config, opts.ignore_missing, &rows);
         let reverts = plan::rollback(&files, &rows, all, &pol)?;
         if reverts.is_empty() {
@@ -674,18 +643,10 @@ fn with_files<T>(
     Ok((source::Reader::assemble(parts), other?))
 }
 
-/// Reads files and rows for the read-only commands: the tracking tables are created on
-/// first use, but a table Knex wrote is read as it is (the columns it lacks read as
-/// defaults), and another tool's table is refused, unaltered.
+/// Reads files and rows for the read-only commands (see `session::read`).
 fn read_state(ctx: &Ctx) -> Result<(Vec<MigrationFile>, Vec<AppliedRow>)> {
     with_files(ctx, || {
-        let mut d = open(ctx, OpenMode::ReadWrite)?;
-        let table = &ctx.config.migrations.table_name;
-        let shape = track::migration_table_shape(&mut *d, table)?;
-        if shape != track::TableShape::Knex {
-            track::ensure_migration_tables_as(&mut *d, table, &shape)?;
-        }
-        track::read_migrations(&mut *d, table)
+        session::read::<Migrations>(ctx).map(|(_, rows)| rows)
     })
 }
 
@@ -742,14 +703,7 @@ pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
             None => detail,
         };
         let label = format!("{:<9}{}", it.state.name(), it.name);
-        r.line(
-            style,
-            if detail.is_empty() {
-                label
-            } else {
-                format!("{label}  ({detail})")
-            },
-        );
+        r.line(style, session::status_line(label, &detail));
         if !ctx.out.json {
             continue;
         }
@@ -842,38 +796,7 @@ pub fn current_version(ctx: &Ctx) -> Result<Report> {
 }
 
 pub fn unlock(ctx: &Ctx) -> Result<Report> {
-    let mut d = open(ctx, OpenMode::ReadWrite)?;
-    let table = &ctx.config.migrations.table_name;
-    track::ensure_migration_tables(&mut *d, table)?;
-    let lock = lock(ctx, &mut *d)?;
-    let held = d.force_unlock(&lock.spec).map_err(|e| e.into_error())?;
-    let mut r = ctx.report("migrate:unlock");
-    if let Some(knex) = &lock.knex {
-        // As `knex migrate:unlock` does.
-        let was_set = track::force_unlock_knex(&mut *d, knex)?;
-        r.line(
-            Style::Success,
-            if was_set {
-                format!("Knex's migration lock `{knex}` released (is_locked was 1)")
-            } else {
-                format!("Knex's migration lock `{knex}` was not held")
-            },
-        );
-        r.set("knex_lock_was_held", was_set);
-    }
-    match &held {
-        Some(h) => {
-            r.line(
-                Style::Success,
-                format!("Migration lock released (it was held by {h})"),
-            );
-        }
-        None => {
-            r.line(Style::Success, "The migration lock was not held");
-        }
-    }
-    r.set("was_held", held.is_some());
-    Ok(r)
+    session::unlock::<Migrations>(ctx)
 }
 
 /// `migrate:sql NAME [--down]`: the SQL of one migration for this environment's dialect,
@@ -931,35 +854,32 @@ pub fn sql(ctx: &Ctx, name: &str, down: bool) -> Result<Report> {
 
 /// `migrate:make NAME`: a new migration file with a unique timestamp.
 pub fn make(ctx: &Ctx, name: &str, ext: Option<&str>) -> Result<Report> {
-    crate::scaffold::check_name(name, "migration")?;
     let ext = ext.unwrap_or(&ctx.config.migrations.extension);
-    let (template, ext) = match ext {
-        "sql" => (crate::scaffold::MIGRATION_SQL, "sql"),
-        _ => (crate::scaffold::MIGRATION_YAML, "yaml"),
-    };
-    let dir = ctx.config.migrations.directories[0].clone();
-    let taken: Vec<String> = ctx
-        .config
-        .migrations
-        .directories
-        .iter()
-        .filter_map(|d| std::fs::read_dir(d).ok())
-        .flatten()
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name().to_string_lossy().chars().take(14).collect())
-        .collect();
-    let mut ts = chrono::Utc::now().naive_utc();
-    let mut stamp = ts.format("%Y%m%d%H%M%S").to_string();
-    while taken.contains(&stamp) {
-        ts += chrono::Duration::seconds(1);
-        stamp = ts.format("%Y%m%d%H%M%S").to_string();
-    }
-    let mut tctx = tera::Context::new();
-    tctx.insert("name", name);
-    tctx.insert("timestamp", &stamp);
-    let content = crate::scaffold::render(Some(&ctx.config.base_dir), template, &tctx)?;
-    let path = dir.join(format!("{stamp}_{name}.{ext}"));
-    crate::scaffold::write_new(&path, &content)?;
+    let dirs = &ctx.config.migrations.directories;
+    let path = scaffold::make(
+        Scaffold::Migration,
+        &ctx.config.base_dir,
+        name,
+        ext,
+        |ext| {
+            let taken: Vec<String> = dirs
+                .iter()
+                .filter_map(|d| std::fs::read_dir(d).ok())
+                .flatten()
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().chars().take(14).collect())
+                .collect();
+            let mut ts = chrono::Utc::now().naive_utc();
+            let mut stamp = ts.format("%Y%m%d%H%M%S").to_string();
+            while taken.contains(&stamp) {
+                ts += chrono::Duration::seconds(1);
+                stamp = ts.format("%Y%m%d%H%M%S").to_string();
+            }
+            let mut tctx = tera::Context::new();
+            tctx.insert("timestamp", &stamp);
+            Ok((dirs[0].join(format!("{stamp}_{name}.{ext}")), tctx))
+        },
+    )?;
     let shown = ctx.config.display_path(&path);
     let mut r = Report::new("migrate:make");
     r.line(Style::Success, format!("Created Migration: {shown}"))

@@ -1,12 +1,13 @@
 //! Finding migration files and turning one into the steps the runner executes.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use crate::config::Config;
 use crate::error::{io_error, Error, Result};
+use crate::files;
+use crate::markers;
 use crate::report::Output;
 use crate::schema::{self, Direction, Step, StepKind};
 use crate::value::Dialect;
@@ -184,130 +185,44 @@ pub struct Discovery {
     pub warnings: Vec<String>,
 }
 
-/// A configured directory that does not exist is an error (a typo in the knexfile must not
-/// read as "nothing to do"); so is an entry named like a migration that is not a readable
-/// file (a dangling link, a link loop, a directory). Other names are ignored.
+/// A configured directory that does not exist is an error, and so is an entry named like a
+/// migration that is not a readable file (see `files::discover`). Other names are ignored.
 pub fn discover(config: &Config) -> Result<Discovery> {
-    let warnings = Vec::new();
-    let mut found: Vec<Found> = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for dir in &config.migrations.directories {
-        let dir_display = config.display_path(dir);
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| missing_directory(&e, dir, &dir_display, "migrations"))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| io_error("read the migrations directory", dir, &e))?;
-            let file_name = entry.file_name().to_string_lossy().into_owned();
-            if !is_candidate(&file_name) {
-                continue;
-            }
-            let path = entry.path();
-            let display = format!("{dir_display}/{file_name}");
-            // The directory listing says what an entry is; only links need a stat.
-            match entry.file_type() {
-                Ok(t) if t.is_file() => {}
-                Ok(t) => not_a_file(&path, &display, t.is_symlink(), "migration")?,
-                Err(e) => return Err(io_error("read", &path, &e)),
-            }
-            let Some(format) = valid_name(&file_name) else {
-                return Err(Error::validation(format!(
-                    "{display}: a migration's name must be <14-digit UTC timestamp>_<name>.<sql|yaml>, with a name of letters, digits, _ and -"
-                ))
-                .hint(format!(
-                    "rename it, e.g. to {}_{}; `furrow migrate:make NAME` writes names this way",
-                    crate::clock::timestamp_prefix(),
-                    sanitize(&file_name)
-                )));
-            };
-            if let Some(other) = seen.get(&file_name) {
-                return Err(Error::validation(format!(
-                    "the migration {file_name} exists twice: {other} and {display}"
-                ))
-                .hint(
-                    "names must be unique across all migration directories: rename or remove one",
-                ));
-            }
-            seen.insert(file_name.clone(), display.clone());
-            found.push(Found {
-                name: file_name,
-                path,
-                display,
-                format,
-            });
-        }
-    }
-    found.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(Discovery { found, warnings })
-}
-
-/// A configured migrations or seeds directory that cannot be listed, worded for people.
-pub fn missing_directory(e: &std::io::Error, dir: &Path, display: &str, kind: &str) -> Error {
-    let (make, key) = match kind {
-        "seeds" => ("seed:make", "seeds.directory"),
-        _ => ("migrate:make", "migrations.directory"),
+    let spec = files::Spec {
+        what: "migration",
+        dirs_word: "migrations",
+        directories: &config.migrations.directories,
+        recursive: false,
+        follow_links: false,
+        candidate: is_candidate,
+        display: &|dir, name, _| format!("{dir}/{name}"),
     };
-    match e.kind() {
-        std::io::ErrorKind::NotFound => Error::new(
-            crate::error::Kind::MissingFile,
-            format!("the {kind} directory {display} does not exist"),
-        )
-        .hint(format!(
-            "create it (`furrow {make} NAME` does), or fix `{key}` in the knexfile"
-        )),
-        std::io::ErrorKind::NotADirectory => Error::new(
-            crate::error::Kind::MissingFile,
-            format!("the {kind} directory {display} is a file, not a directory"),
-        )
-        .hint(format!("fix `{key}` in the knexfile")),
-        _ => io_error(&format!("read the {kind} directory"), dir, e),
-    }
-}
-
-/// The entry named like a `what` file at `path` is not a regular file: Ok(()) when it is a
-/// link to one, else an error that says what it is and what to do.
-pub fn not_a_file(path: &Path, display: &str, is_link: bool, what: &str) -> Result<()> {
-    let why = format!("furrow reads every file named like a {what}");
-    let remove = format!("{why}: fix it or remove it");
-    if is_link {
-        let target = std::fs::read_link(path)
-            .map(|t| t.display().to_string())
-            .unwrap_or_else(|_| "?".into());
-        return match std::fs::metadata(path) {
-            Ok(m) if m.is_file() => Ok(()),
-            Ok(m) if m.is_dir() => Err(Error::validation(format!(
-                "{display} is a link to the directory {target}, not a {what} file"
+    let found = files::discover(&config.base_dir, &spec, |e| {
+        valid_name(&e.name).ok_or_else(|| {
+            Error::validation(format!(
+                "{}: a migration's name must be <14-digit UTC timestamp>_<name>.<sql|yaml>, with a name of letters, digits, _ and -",
+                e.display
             ))
-            .hint(remove)),
-            Ok(_) => Err(Error::validation(format!(
-                "{display} is a link to {target}, which is not a regular file"
-            ))
-            .hint(remove)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::new(
-                crate::error::Kind::MissingFile,
-                format!("{display} is a link to {target}, which does not exist"),
-            )
             .hint(format!(
-                "restore the file it points to, or remove the link ({why})"
-            ))),
-            Err(e) if e.raw_os_error() == Some(libc::ELOOP) => Err(Error::io(format!(
-                "{display} is a link that leads back to itself (a loop of symbolic links, via {target})"
+                "rename it, e.g. to {}_{}; `furrow migrate:make NAME` writes names this way",
+                crate::clock::timestamp_prefix(),
+                sanitize(&e.name)
             ))
-            .hint(format!("point it at a real file, or remove it ({why})"))),
-            Err(e) => Err(io_error("read", path, &e)),
-        };
-    }
-    if path.is_dir() {
-        return Err(Error::validation(format!(
-            "{display} is a directory, but its name is that of a {what} file"
-        ))
-        .hint(format!(
-            "{what}s are files: rename the directory or move it out of there"
-        )));
-    }
-    Err(Error::validation(format!(
-        "{display} is not a regular file (a {what} must be one)"
-    ))
-    .hint(remove))
+        })
+    })?;
+    let found = found
+        .into_iter()
+        .map(|(e, format)| Found {
+            name: e.name,
+            path: e.path,
+            display: e.display,
+            format,
+        })
+        .collect();
+    Ok(Discovery {
+        found,
+        warnings: Vec::new(),
+    })
 }
 
 fn sanitize(file_name: &str) -> String {
@@ -344,7 +259,8 @@ pub fn parse(
     let text = std::str::from_utf8(&file.content)
         .map_err(|e| crate::error::utf8_error(&file.display, &file.content, e.valid_up_to()))?;
     if text.trim().is_empty() {
-        return Err(Error::validation(format!("{}: the file is empty", file.display)).hint(
+        return Err(markers::empty_file(
+            &file.display,
             match file.format {
                 Format::Sql => "write `-- migrate:up` followed by its statements (and `-- migrate:down` with the statements that undo them)",
                 Format::Yaml => "write an `up:` list of operations",
@@ -385,33 +301,18 @@ fn parse_yaml(
     }))
 }
 
-/// A `-- migrate:up` / `-- migrate:down` marker line.
-struct Marker {
+/// A `-- migrate:up` / `-- migrate:down` marker line and its options.
+struct Marker<'t> {
     kind: Direction,
-    line: usize,
-    /// Byte offset just past the marker line.
-    body_start: usize,
-    /// Byte offset where the marker line starts.
-    start: usize,
+    at: markers::Marker<'t>,
     transaction: Option<bool>,
 }
 
-fn find_markers(file: &MigrationFile, text: &str) -> Result<Vec<Marker>> {
-    let mut markers = Vec::new();
-    let mut offset = 0;
-    for (i, raw) in text.split_inclusive('\n').enumerate() {
-        let line_no = i + 1;
-        let start = offset;
-        offset += raw.len();
-        let line = raw.trim();
-        let Some(rest) = line.strip_prefix("--") else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        let Some(directive) = rest.strip_prefix("migrate:") else {
-            continue;
-        };
-        let mut words = directive.split_whitespace();
+fn find_markers<'t>(file: &MigrationFile, text: &'t str) -> Result<Vec<Marker<'t>>> {
+    let mut found: Vec<Marker<'t>> = Vec::new();
+    for at in markers::find(text, "migrate") {
+        let line_no = at.line;
+        let mut words = at.rest.split_whitespace();
         let kind = match words.next() {
             Some("up") => Direction::Up,
             Some("down") => Direction::Down,
@@ -438,7 +339,7 @@ fn find_markers(file: &MigrationFile, text: &str) -> Result<Vec<Marker>> {
                 }
             }
         }
-        if markers.iter().any(|m: &Marker| m.kind == kind) {
+        if found.iter().any(|m| m.kind == kind) {
             return Err(Error::validation(format!(
                 "{} line {line_no}: a second `-- migrate:{}` marker",
                 file.display,
@@ -446,15 +347,13 @@ fn find_markers(file: &MigrationFile, text: &str) -> Result<Vec<Marker>> {
             ))
             .hint("a file has one up section and at most one down section"));
         }
-        markers.push(Marker {
+        found.push(Marker {
             kind,
-            line: line_no,
-            body_start: offset,
-            start,
+            at,
             transaction,
         });
     }
-    Ok(markers)
+    Ok(found)
 }
 
 fn parse_sql(
@@ -464,8 +363,8 @@ fn parse_sql(
     dialect: Dialect,
     default_tx: bool,
 ) -> Result<Option<Section>> {
-    let markers = find_markers(file, text)?;
-    let Some(up_pos) = markers.iter().position(|m| m.kind == Direction::Up) else {
+    let found = find_markers(file, text)?;
+    if !found.iter().any(|m| m.kind == Direction::Up) {
         return Err(Error::validation(format!(
             "{}: no `-- migrate:up` marker",
             file.display
@@ -473,8 +372,8 @@ fn parse_sql(
         .hint("start the statements that apply the migration with a line `-- migrate:up` (and the ones that undo it with `-- migrate:down`)"));
     };
     // Anything but comments before the first marker would never run.
-    let first = markers.iter().map(|m| m.start).min().unwrap_or(0);
-    let before = crate::sql::split(&text[..first], 1, dialect).map_err(|e| split_error(file, e))?;
+    let first = found.iter().map(|m| m.at.start).min().unwrap_or(0);
+    let before = markers::split(&file.display, &text[..first], 1, dialect)?;
     if let Some(s) = before.first() {
         return Err(Error::validation(format!(
             "{} line {}: a statement before the first marker would never run",
@@ -483,55 +382,41 @@ fn parse_sql(
         .hint("move it below `-- migrate:up` or `-- migrate:down`"));
     }
     // Both sections are split, so a broken down section is found before it is needed.
+    let all: Vec<markers::Marker<'_>> = found.iter().map(|m| m.at.clone()).collect();
     let mut sections: Vec<(Direction, Section)> = Vec::new();
-    for (i, m) in markers.iter().enumerate() {
-        let end = markers
-            .iter()
-            .map(|o| o.start)
-            .filter(|s| *s > m.start)
-            .min()
-            .unwrap_or(text.len());
-        let _ = i;
-        let body = &text[m.body_start.min(end)..end];
+    for m in &found {
+        let body = markers::body(text, &all, &m.at);
         let transaction = m.transaction.unwrap_or(default_tx);
-        let stmts =
-            crate::sql::split(body, m.line + 1, dialect).map_err(|e| split_error(file, e))?;
-        let mut steps = Vec::with_capacity(stmts.len());
-        for s in stmts {
-            // MySQL runs a section with COMMIT (which commits implicitly) statement by
-            // statement anyway; only SQLite would wrap it in a transaction.
-            if transaction
-                && dialect == Dialect::Sqlite
-                && crate::sql::is_transaction_control(&s.sql)
-            {
-                return Err(Error::validation(format!(
-                    "{} line {}: statement {} ({}) controls the transaction, but furrow already runs this migration in one",
-                    file.display,
-                    s.line,
-                    s.number,
-                    crate::sql::leading_words(&s.sql, 2).join(" ")
-                ))
+        let stmts = markers::split(&file.display, body, m.at.line + 1, dialect)?;
+        // MySQL runs a section with COMMIT (which commits implicitly) statement by
+        // statement anyway; only SQLite would wrap it in a transaction.
+        if transaction && dialect == Dialect::Sqlite {
+            if let Some(s) = markers::transaction_control(&stmts) {
+                return Err(markers::statement_error(
+                    &file.display,
+                    s,
+                    2,
+                    "controls the transaction, but furrow already runs this migration in one",
+                )
                 .hint("remove it, or write `-- migrate:up transaction:false` to manage transactions yourself"));
             }
-            steps.push(Step {
+        }
+        let steps = stmts
+            .into_iter()
+            .map(|s| Step {
                 origin: format!("statement {} (line {})", s.number, s.line),
                 kind: StepKind::Sql {
                     sql: s.sql,
                     params: Vec::new(),
                 },
-            });
-        }
+            })
+            .collect();
         sections.push((m.kind, Section { steps, transaction }));
     }
-    let _ = up_pos;
     Ok(sections
         .into_iter()
         .find(|(k, _)| *k == dir)
         .map(|(_, s)| s))
-}
-
-fn split_error(file: &MigrationFile, e: crate::sql::SplitError) -> Error {
-    Error::validation(format!("{} line {}: {}", file.display, e.line, e.message))
 }
 
 /// Finds a migration by what a person typed: the file name, the name without its
@@ -541,28 +426,28 @@ pub fn resolve<'a, T>(
     items: &'a [T],
     name_of: impl Fn(&T) -> &str,
 ) -> std::result::Result<&'a T, Vec<&'a str>> {
-    let names = || items.iter().map(&name_of);
-    if let Some(i) = items.iter().find(|i| name_of(i) == query) {
-        return Ok(i);
+    const TIERS: [files::Tier; 3] = [
+        files::Tier {
+            matches: |q, n| n == q,
+            unique: false,
+        },
+        files::Tier {
+            matches: |q, n| files::stem(n) == q,
+            unique: false,
+        },
+        files::Tier {
+            matches: |q, n| {
+                let s = files::stem(n);
+                s.len() > 15 && &s[15..] == q
+            },
+            unique: true,
+        },
+    ];
+    match files::resolve(query, items, &name_of, &TIERS) {
+        files::Lookup::One(i) => Ok(i),
+        files::Lookup::Several(many) => Err(many.into_iter().map(&name_of).collect()),
+        files::Lookup::None => Err(items.iter().map(&name_of).collect()),
     }
-    let stem = |n: &'a str| n.rsplit_once('.').map(|(s, _)| s).unwrap_or(n);
-    if let Some(i) = items.iter().find(|i| stem(name_of(i)) == query) {
-        return Ok(i);
-    }
-    let tail: Vec<&T> = items
-        .iter()
-        .filter(|i| {
-            let s = stem(name_of(i));
-            s.len() > 15 && &s[15..] == query
-        })
-        .collect();
-    if tail.len() == 1 {
-        return Ok(tail[0]);
-    }
-    if tail.len() > 1 {
-        return Err(tail.iter().map(|i| name_of(i)).collect());
-    }
-    Err(names().collect())
 }
 
 /// The first step checksums of a section: what a partial migration records.

@@ -1,7 +1,6 @@
 //! Finding seed files and reading them: YAML data seeds (one block or a list of blocks)
 //! and SQL seeds (with an optional `-- seed:undo` part).
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value as Y};
@@ -11,6 +10,8 @@ use crate::config::Config;
 use crate::db::load::SeedMode;
 use crate::db::{Dialect, Value};
 use crate::error::{io_error, Error, Result};
+use crate::files;
+use crate::markers;
 use crate::migrate::source::hex;
 use crate::report::Output;
 use crate::text::did_you_mean;
@@ -57,104 +58,36 @@ fn valid_component(s: &str) -> bool {
 /// Every seed file of the configured directories, ordered by relative path. A configured
 /// directory that does not exist is an error (as for migrations), and so is an entry named
 /// like a seed that is not a readable file (a dangling link, a link loop, a directory).
+/// Links are followed (a linked seed is a seed; a linked folder is walked when recursive).
 pub fn list(config: &Config, _out: &Output) -> Result<Vec<SeedFile>> {
-    use crate::migrate::source::{missing_directory, not_a_file};
-    let mut files: Vec<SeedFile> = Vec::new();
-    let mut seen: HashMap<String, String> = HashMap::new();
-    for dir in &config.seeds.directories {
-        let dir_display = config.display_path(dir);
-        if let Err(e) = std::fs::read_dir(dir) {
-            return Err(missing_directory(&e, dir, &dir_display, "seeds"));
+    let spec = files::Spec {
+        what: "seed",
+        dirs_word: "seeds",
+        directories: &config.seeds.directories,
+        recursive: config.seeds.recursive,
+        follow_links: true,
+        candidate: |name| seed_format(name).is_some(),
+        display: &|_, _, path| config.display_path(path),
+    };
+    let found = files::discover(&config.base_dir, &spec, |e| {
+        if !e.name.split('/').all(valid_component) {
+            return Err(Error::validation(format!(
+                "{}: a seed's path may hold only letters, digits, _, . and -",
+                e.display
+            ))
+            .hint("rename it (e.g. spaces to _)"));
         }
-        let depth = if config.seeds.recursive {
-            usize::MAX
-        } else {
-            1
-        };
-        // Links are followed (a linked seed is a seed; a linked folder is walked when
-        // recursive); dot-folders are not entered.
-        let walker = walkdir::WalkDir::new(dir)
-            .min_depth(1)
-            .max_depth(depth)
-            .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-        for entry in walker {
-            let entry = match entry {
-                Ok(entry) => entry,
-                Err(e) => {
-                    let Some(path) = e.path().map(Path::to_path_buf) else {
-                        return Err(Error::io(format!(
-                            "cannot read the seeds directory {dir_display}: {e}"
-                        )));
-                    };
-                    let name = path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    if name.starts_with('.') || seed_format(&name).is_none() {
-                        continue; // not named like a seed: ignored, readable or not
-                    }
-                    let display = config.display_path(&path);
-                    if e.loop_ancestor().is_some() {
-                        return Err(Error::io(format!(
-                            "{display} is a link to a folder that contains it (a loop)"
-                        ))
-                        .hint(
-                            "furrow reads every file named like a seed: fix or remove the link",
-                        ));
-                    }
-                    not_a_file(&path, &display, path.is_symlink(), "seed")?;
-                    return Err(Error::io(format!("cannot read {display}: {e}")));
-                }
-            };
-            let file_name = entry.file_name().to_string_lossy().into_owned();
-            if file_name.starts_with('.') {
-                continue;
-            }
-            let Some(format) = seed_format(&file_name) else {
-                continue;
-            };
-            if !entry.file_type().is_file() {
-                let display = config.display_path(entry.path());
-                not_a_file(entry.path(), &display, entry.path_is_symlink(), "seed")?;
-            }
-            let rel = entry
-                .path()
-                .strip_prefix(dir)
-                .unwrap_or(entry.path())
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect::<Vec<_>>();
-            let display = config.display_path(entry.path());
-            if rel.iter().any(|c| c.starts_with('.')) {
-                continue;
-            }
-            if !rel.iter().all(|c| valid_component(c)) {
-                return Err(Error::validation(format!(
-                    "{display}: a seed's path may hold only letters, digits, _, . and -"
-                ))
-                .hint("rename it (e.g. spaces to _)"));
-            }
-            let name = rel.join("/");
-            if let Some(other) = seen.get(&name) {
-                return Err(Error::validation(format!(
-                    "the seed {name} exists twice: {other} and {display}"
-                ))
-                .hint("names must be unique across all seed directories: rename or remove one"));
-            }
-            seen.insert(name.clone(), display.clone());
-            files.push(SeedFile {
-                name,
-                path: entry.path().to_path_buf(),
-                display,
-                format,
-            });
-        }
-    }
-    files.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(files)
+        Ok(seed_format(&e.name).unwrap_or(SeedFormat::Yaml))
+    })?;
+    Ok(found
+        .into_iter()
+        .map(|(e, format)| SeedFile {
+            name: e.name,
+            path: e.path,
+            display: e.display,
+            format,
+        })
+        .collect())
 }
 
 /// Rows written in a seed file, stored compactly: each distinct list of columns ("shape")
@@ -416,6 +349,11 @@ pub fn parse(file: &SeedFile, dialect: Dialect) -> Result<ParsedSeed> {
     let text = String::from_utf8(bytes).map_err(|e| {
         crate::error::utf8_error(&file.display, e.as_bytes(), e.utf8_error().valid_up_to())
     })?;
+    parse_text(file, text, dialect)
+}
+
+/// Checks a seed's text (its CSV files must exist).
+pub fn parse_text(file: &SeedFile, text: String, dialect: Dialect) -> Result<ParsedSeed> {
     let body = match file.format {
         SeedFormat::Sql => parse_sql(file, &text, dialect)?,
         SeedFormat::Yaml => {
@@ -449,58 +387,48 @@ pub fn parse(file: &SeedFile, dialect: Dialect) -> Result<ParsedSeed> {
 
 fn parse_sql(file: &SeedFile, text: &str, dialect: Dialect) -> Result<SeedBody> {
     // `-- seed:undo` on its own line starts the undo part.
-    let mut offset = 0;
-    let mut marker: Option<(usize, usize, usize)> = None; // (start, body start, line)
-    for (i, raw) in text.split_inclusive('\n').enumerate() {
-        let t = raw.trim();
-        if let Some(rest) = t.strip_prefix("--") {
-            if rest.trim() == "seed:undo" {
-                if marker.is_some() {
-                    return Err(Error::validation(format!(
-                        "{} line {}: a second `-- seed:undo` marker",
-                        file.display,
-                        i + 1
-                    )));
-                }
-                marker = Some((offset, offset + raw.len(), i + 1));
-            }
-        }
-        offset += raw.len();
+    let mut undo_markers = markers::find(text, "seed")
+        .into_iter()
+        .filter(|m| m.rest == "undo");
+    let marker = undo_markers.next();
+    if let Some(second) = undo_markers.next() {
+        return Err(Error::validation(format!(
+            "{} line {}: a second `-- seed:undo` marker",
+            file.display, second.line
+        )));
     }
-    let split = |part: &str, first_line: usize| {
-        crate::sql::split(part, first_line, dialect).map_err(|e| {
-            Error::validation(format!("{} line {}: {}", file.display, e.line, e.message))
-        })
-    };
+    let split =
+        |part: &str, first_line: usize| markers::split(&file.display, part, first_line, dialect);
     let (run, undo) = match marker {
         None => (split(text, 1)?, None),
-        Some((start, body, line)) => (
-            split(&text[..start], 1)?,
-            Some(split(&text[body..], line + 1)?),
+        Some(m) => (
+            split(&text[..m.start], 1)?,
+            Some(split(&text[m.body_start..], m.line + 1)?),
         ),
     };
     if text.trim().is_empty() {
-        return Err(
-            Error::validation(format!("{}: the file is empty", file.display))
-                .hint("write the statements that load the data"),
-        );
+        return Err(markers::empty_file(
+            &file.display,
+            "write the statements that load the data",
+        ));
     }
     for s in run.iter().chain(undo.iter().flatten()) {
-        if crate::sql::is_transaction_control(&s.sql) {
-            return Err(Error::validation(format!(
-                "{} line {}: statement {} controls the transaction, but furrow runs each seed in one",
-                file.display, s.line, s.number
-            ))
+        if markers::controls_transaction(s) {
+            return Err(markers::statement_error(
+                &file.display,
+                s,
+                0,
+                "controls the transaction, but furrow runs each seed in one",
+            )
             .hint("remove it"));
         }
         if dialect == Dialect::Mysql && crate::sql::commits_implicitly_mysql(&s.sql) {
-            return Err(Error::validation(format!(
-                "{} line {}: statement {} ({}) is DDL, which MySQL commits implicitly, so the seed could be left half-loaded",
-                file.display,
-                s.line,
-                s.number,
-                crate::sql::leading_words(&s.sql, 3).join(" ")
-            ))
+            return Err(markers::statement_error(
+                &file.display,
+                s,
+                3,
+                "is DDL, which MySQL commits implicitly, so the seed could be left half-loaded",
+            )
             .hint("put schema changes in a migration; seeds load data"));
         }
     }
@@ -694,7 +622,27 @@ fn parse_block(cx: &Ctx<'_>, m: &Mapping, prefix: &str, number: usize) -> Result
             ))
         }
     };
-    let rows = match (m.get("rows"), m.get("rows_from")) {
+    let rows = parse_rows(cx, m, prefix)?;
+    if let (Some(k), Rows::Inline(rows)) = (&key, &rows) {
+        if mode.uses_key() {
+            check_key_values(cx, prefix, k, rows)?;
+        }
+    }
+    Ok(Block {
+        prefix: prefix.to_string(),
+        number,
+        table,
+        mode,
+        key,
+        env,
+        foreign_key_checks,
+        rows,
+    })
+}
+
+/// Where a block's rows come from: `rows:` written in the file, or `rows_from:` a CSV file.
+fn parse_rows(cx: &Ctx<'_>, m: &Mapping, prefix: &str) -> Result<Rows> {
+    Ok(match (m.get("rows"), m.get("rows_from")) {
         (Some(_), Some(_)) => {
             return Err(cx
                 .err(&join(prefix, "rows_from"), "a block has `rows` or `rows_from`, not both"))
@@ -740,21 +688,6 @@ fn parse_block(cx: &Ctx<'_>, m: &Mapping, prefix: &str, number: usize) -> Result
             Rows::Inline(rows)
         }
         (Some(_), None) => return Err(cx.err(&join(prefix, "rows"), "`rows` must be a list of maps")),
-    };
-    if let (Some(k), Rows::Inline(rows)) = (&key, &rows) {
-        if mode.uses_key() {
-            check_key_values(cx, prefix, k, rows)?;
-        }
-    }
-    Ok(Block {
-        prefix: prefix.to_string(),
-        number,
-        table,
-        mode,
-        key,
-        env,
-        foreign_key_checks,
-        rows,
     })
 }
 
