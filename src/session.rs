@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use crate::config::Config;
+use crate::ctx::Ctx;
 use crate::db::{self, Driver, OpenMode};
 use crate::error::Result;
 use crate::report::{Report, Style};
 use crate::track::{self, AppliedRow, MigrationLock, SeedRow, TableShape};
-use crate::ctx::Ctx;
 
 /// What differs between migrations and seeds in their tracking tables.
 pub trait Tracked {

@@ -1,8 +1,9 @@
-//! The YAML schema language: parse and validate migration files (`ops`), render them to SQL per
-//! dialect (`render`), and rebuild SQLite tables for the changes SQLite cannot make in place
+//! The YAML schema language: parse and validate migration files (`parse`) into operations
+//! (`ops`), render them to SQL per dialect (`render`), and rebuild SQLite tables for the changes SQLite cannot make in place
 //! (`rebuild`). Pure: no connection; the runner executes the steps.
 
 mod ops;
+mod parse;
 mod rebuild;
 mod render;
 
@@ -98,7 +99,7 @@ pub struct YamlMigration {
 
 /// Parses and validates a YAML migration.
 pub fn parse_migration(text: &str) -> Result<YamlMigration, SchemaError> {
-    ops::Parser { text }.migration()
+    parse::Parser { text }.migration()
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,6 +11,7 @@ pub mod source;
 
 use serde_json::json;
 
+use crate::ctx::Ctx;
 use crate::db::{self, Driver, OpenMode};
 use crate::error::{Error, Kind, Result};
 use crate::files;
@@ -19,7 +20,6 @@ use crate::scaffold::{self, Scaffold};
 use crate::session::{self, Seeds};
 use crate::text::did_you_mean;
 use crate::track::{self, SeedRow};
-use crate::ctx::Ctx;
 
 use plan::{Planned, PlannedBlock, TableFacts};
 use source::{ParsedSeed, Rows, SeedBody, SeedFile};

@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 
+use crate::ctx::Ctx;
 use crate::db::load::{LoadError, LoadSpec, LoadStats, SeedMode};
 use crate::db::{Driver, Value};
 use crate::error::{Error, Result};
 use crate::report::Output;
 use crate::track;
-use crate::ctx::Ctx;
 
 use super::plan::{Planned, PlannedBlock};
 use super::rows::{self, CsvSource, InlineSource, LineRing};

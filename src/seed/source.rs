@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use serde_yaml::{Mapping, Value as Y};
 use sha2::{Digest, Sha256};
 
+use crate::checksum::hex;
 use crate::config::Config;
 use crate::db::load::SeedMode;
 use crate::db::{Dialect, Value};
 use crate::error::{io_error, Error, Result};
 use crate::files;
 use crate::markers;
-use crate::migrate::source::hex;
 use crate::report::Output;
 use crate::text::did_you_mean;
 use crate::yamlpos::{locate, parse_path};
@@ -306,7 +306,7 @@ impl ParsedSeed {
     /// computes it on the other core while the rows load.
     pub fn checksum(&self) -> Result<String> {
         let mut hasher = Sha256::new();
-        crate::migrate::source::hash_normalized(&mut hasher, self.text.as_bytes());
+        crate::checksum::hash_normalized(&mut hasher, self.text.as_bytes());
         if let SeedBody::Yaml(blocks) = &self.body {
             for b in blocks {
                 if let Rows::Csv { path, .. } = &b.rows {
