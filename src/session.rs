@@ -120,7 +120,7 @@ impl Tracked for Seeds {
         track::ensure_seed_tables(d, table)
     }
     fn read_if_any(d: &mut dyn Driver, table: &str) -> Result<Vec<SeedRow>> {
-        if d.table_exists(table).map_err(|e| e.into_error())? {
+        if d.table_exists(table)? {
             track::read_seeds(d, table)
         } else {
             Ok(Vec::new())
@@ -176,7 +176,7 @@ pub fn unlock<K: Tracked>(ctx: &Ctx) -> Result<Report> {
     let mut d = open::<K>(ctx, OpenMode::ReadWrite)?;
     K::ensure(&mut *d, K::table(ctx.config))?;
     let lock = K::lock(&mut *d, ctx.config)?;
-    let held = d.force_unlock(&lock.spec).map_err(|e| e.into_error())?;
+    let held = d.force_unlock(&lock.spec)?;
     let mut r = ctx.report(&format!("{}:unlock", K::COMMANDS));
     if let Some(knex) = &lock.knex {
         let was_set = track::force_unlock_knex(&mut *d, knex)?;

@@ -110,7 +110,7 @@ fn table_sql(
 /// Creates a tracking table, or adds the columns an older or Knex-written one lacks.
 fn ensure_table(d: &mut dyn Driver, table: &str, cols: &[TrackColumn]) -> Result<()> {
     let dialect = d.dialect();
-    let existing = d.columns(table).map_err(|e| e.into_error())?;
+    let existing = d.columns(table)?;
     if existing.is_empty() {
         d.execute(&create_table_sql(d, table, cols), &[])
             .map_err(|e| {
@@ -148,7 +148,7 @@ fn ensure_table(d: &mut dyn Driver, table: &str, cols: &[TrackColumn]) -> Result
                 dialect.quote_ident(table),
                 dialect.quote_ident("id")
             );
-            d.execute(&sql, &[]).map_err(|e| e.into_error())?;
+            d.execute(&sql, &[])?;
         }
     }
     Ok(())

@@ -46,6 +46,13 @@ impl DbError {
     }
 }
 
+/// `?` on a database call inside a function returning the tool's `Result`.
+impl From<DbError> for Error {
+    fn from(e: DbError) -> Self {
+        e.into_error()
+    }
+}
+
 impl fmt::Display for DbError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)

@@ -26,7 +26,7 @@ impl BatchSchema<'_> {
     fn columns(&mut self, table: &str) -> Result<Option<&mut Vec<String>>> {
         let key = table.to_ascii_lowercase();
         if !self.tables.contains_key(&key) {
-            let live = self.d.columns(table).map_err(|e| e.into_error())?;
+            let live = self.d.columns(table)?;
             let cols = (!live.is_empty()).then(|| live.into_iter().map(|c| c.name).collect());
             self.tables.insert(key.clone(), cols);
         }

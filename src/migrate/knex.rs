@@ -53,7 +53,7 @@ struct Adoption<'a> {
 
 /// Reads dbmate's versions (text, whatever the column's type), oldest first.
 fn dbmate_versions(d: &mut dyn Driver, table: &str) -> Result<Vec<String>> {
-    let cols = d.columns(table).map_err(|e| e.into_error())?;
+    let cols = d.columns(table)?;
     if cols.is_empty() {
         return Err(Error::validation(format!(
             "there is no table `{table}` in this database to adopt from"
@@ -253,12 +253,12 @@ pub fn adopt(ctx: &Ctx, from: From, source_table: Option<&str>, dry_run: bool) -
             .filter(|a| !already(&rows, a.file))
             .collect();
         if !todo.is_empty() {
-            d.begin().map_err(|e| e.into_error())?;
+            d.begin()?;
             let written = todo.iter().try_for_each(|a| {
                 track::insert_adopted(d, &table, &a.file.name, 1, &a.file.checksum)
             });
             match written {
-                Ok(()) => d.commit().map_err(|e| e.into_error())?,
+                Ok(()) => d.commit()?,
                 Err(e) => {
                     let _ = d.rollback();
                     return Err(e.detail("nothing was written"));

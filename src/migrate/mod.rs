@@ -1,10 +1,13 @@
 //! The migrate commands: thin layers over source (files), plan (what to do) and the runner.
 
 pub mod columns;
+mod jobs;
 pub mod knex;
 pub mod plan;
+mod resume;
 pub mod runner;
 pub mod source;
+mod status;
 
 use serde_json::json;
 
@@ -21,6 +24,11 @@ use crate::track::{self, AppliedRow};
 use plan::{Policy, Resume, Revert, State, Stop};
 use runner::{Done, Job, Runner};
 use source::{MigrationFile, Section};
+
+use jobs::{down_jobs, furrow_names, tracked_files, up_jobs, with_prior_errors};
+use resume::latest_jobs;
+use status::read_state;
+pub use status::{current_version, list, status};
 
 /// Flags shared by the commands that change the schema.
 #[derive(Debug, Clone, Copy, Default)]
@@ -47,32 +55,6 @@ fn locked<T>(
     session::locked::<Migrations, T>(ctx, body)
 }
 
-/// Copies of the files to revert, named as their rows are (a migration Knex applied as
-/// `….js` is reverted by the furrow file of its stem, and its Knex row is deleted).
-fn tracked_files(files: &[MigrationFile], reverts: &[Revert<'_>]) -> Vec<MigrationFile> {
-    reverts
-        .iter()
-        .map(|r| {
-            let mut f = files[r.file].clone();
-            f.name.clone_from(&r.row.name);
-            f
-        })
-        .collect()
-}
-
-/// Done items named by the furrow file again, saying under which name Knex had applied it.
-fn furrow_names(mut done: Vec<Done>, files: &[MigrationFile], reverts: &[Revert<'_>]) -> Vec<Done> {
-    for d in &mut done {
-        if let Some(r) = reverts.iter().find(|r| r.row.name == d.name) {
-            let file = &files[r.file].name;
-            if *file != d.name {
-                d.name = format!("{file} (applied by Knex as {})", r.row.name);
-            }
-        }
-    }
-    done
-}
-
 fn done_json(done: &[Done]) -> serde_json::Value {
     json!(done
         .iter()
@@ -84,111 +66,6 @@ fn done_lines(r: &mut Report, done: &[Done]) {
     for d in done {
         r.line(Style::Item, format!("{} ({} ms)", d.name, d.duration_ms));
     }
-}
-
-/// Parses the up sections of the files to apply: every one before the first statement runs.
-fn up_jobs<'a>(
-    files: &'a [MigrationFile],
-    idxs: &[usize],
-    d: &dyn Driver,
-    config: &Config,
-) -> Result<Vec<Job<'a>>> {
-    idxs.iter()
-        .map(|&i| {
-            let file = &files[i];
-            let section =
-                source::parse(file, Direction::Up, d.dialect(), config)?.unwrap_or(Section {
-                    steps: Vec::new(),
-                    transaction: true,
-                });
-            Ok(Job {
-                file,
-                section,
-                skip: 0,
-                row_exists: false,
-                prior_error: None,
-            })
-        })
-        .collect()
-}
-
-/// Parses the down sections of the migrations to revert, refusing irreversible ones.
-fn down_jobs<'a>(
-    tracked: &'a [MigrationFile],
-    d: &mut dyn Driver,
-    config: &Config,
-) -> Result<Vec<Job<'a>>> {
-    tracked
-        .iter()
-        .map(|file| {
-            match source::parse(file, Direction::Down, d.dialect(), config)? {
-                Some(section) => {
-                    check_deletes_by_key(file, &section, d)?;
-                    Ok(Job {
-                        file,
-                        section,
-                        skip: 0,
-                        row_exists: true,
-                        prior_error: None,
-                    })
-                }
-                None => Err(Error::new(
-                    Kind::Irreversible,
-                    format!(
-                        "{} cannot be rolled back: it has no `-- migrate:down` section",
-                        file.display
-                    ),
-                )
-                .hint("add a `-- migrate:down` section with the statements that undo it (an empty one if there is nothing to undo)")
-                .detail("nothing was rolled back")),
-            }
-        })
-        .collect()
-}
-
-/// Down jobs carry their row's error, put back when nothing of a failed down ran.
-fn with_prior_errors<'a>(mut jobs: Vec<Job<'a>>, reverts: &[Revert<'_>]) -> Vec<Job<'a>> {
-    for (job, r) in jobs.iter_mut().zip(reverts) {
-        job.prior_error.clone_from(&r.row.error);
-    }
-    jobs
-}
-
-/// A derived down that deletes inserted rows by the table's primary key must be able to:
-/// checked against the live table before anything runs (MySQL could not undo what ran before).
-fn check_deletes_by_key(file: &MigrationFile, section: &Section, d: &mut dyn Driver) -> Result<()> {
-    for step in &section.steps {
-        let schema::StepKind::DeleteByPrimaryKey { table, rows } = &step.kind else {
-            continue;
-        };
-        let key = d.primary_key(table).map_err(|e| e.into_error())?;
-        let missing = if key.is_empty() {
-            Some(format!("`{table}` has no primary key"))
-        } else {
-            rows.iter().enumerate().find_map(|(i, row)| {
-                key.iter()
-                    .find(|k| !row.iter().any(|(c, _)| c.eq_ignore_ascii_case(k)))
-                    .map(|k| {
-                        format!(
-                            "inserted row {} does not give `{k}`, the primary key of `{table}`",
-                            rows.len() - i
-                        )
-                    })
-            })
-        };
-        if let Some(why) = missing {
-            return Err(Error::new(
-                Kind::Irreversible,
-                format!(
-                    "{}: {}: the rollback cannot find the inserted rows: {why}",
-                    file.display, step.origin
-                ),
-            )
-            .hint("give the `insert` a `key:` naming columns its rows give, or write a `down:` section")
-            .detail("nothing was rolled back"));
-        }
-    }
-    Ok(())
 }
 
 /// The SQL a job would run, for dry runs and migrate:sql.
@@ -243,162 +120,6 @@ fn warn_history(ctx: &Ctx, modified: &[String], missing: &[String]) {
             "applied migration(s) have no file (ignored with --ignore-missing): {}",
             missing.join(", ")
         ));
-    }
-}
-
-/// Before resuming a partial migration, its committed statements must be unchanged.
-fn check_resume(job: &Job<'_>, progress: &str, done: usize) -> Result<()> {
-    let steps = &job.section.steps;
-    if steps.len() < done {
-        return Err(Error::new(
-            Kind::Partial,
-            format!(
-                "{}: it now has {} statement(s), fewer than the {done} already committed",
-                job.file.display,
-                steps.len(),
-            ),
-        )
-        .hint(format!(
-            "restore the first {done} statement(s) as they were, or run `furrow migrate:down {}` and start over",
-            job.file.name
-        )));
-    }
-    let now = steps[..done].iter().fold(String::new(), |h, s| {
-        track::chain(&h, &source::step_checksum(s))
-    });
-    if now != progress {
-        return Err(Error::new(
-            Kind::Partial,
-            format!(
-                "{}: statements 1–{done} changed since they were committed, so furrow cannot resume this partial migration",
-                job.file.display
-            ),
-        )
-        .hint(format!(
-            "restore the first {done} statement(s) as they were and fix only the failed one, or run `furrow migrate:down {}` and start over",
-            job.file.name
-        )));
-    }
-    Ok(())
-}
-
-/// Where a partial migration goes on: after its committed statements, after the statement
-/// that was running at a kill when the database shows it committed, or where the user says.
-fn resume_job<'a>(
-    files: &'a [MigrationFile],
-    res: &Resume,
-    rows: &[AppliedRow],
-    d: &mut dyn Driver,
-    config: &Config,
-    resume_from: Option<usize>,
-) -> Result<(Job<'a>, Option<String>)> {
-    let mut job = up_jobs(files, &[res.file], &*d, config)?.remove(0);
-    job.row_exists = true;
-    let total = job.section.steps.len();
-    let display = job.file.display.clone();
-    let mut note = None;
-    let skip = match (resume_from, res.stop) {
-        (Some(n), _) if n == 0 || n > total + 1 => {
-            return Err(Error::usage(format!(
-                "--resume-from {n}: {display} has {total} statement(s); give 1–{} ({} marks it done without running more)",
-                total + 1,
-                total + 1
-            )))
-        }
-        (Some(n), _) => n - 1,
-        (None, Stop::Failed { file_changed: true }) => res.done,
-        (None, Stop::Failed {
-            file_changed: false,
-        }) => {
-            let row = rows
-                .iter()
-                .find(|r| r.name == job.file.name)
-                .expect("the partial row");
-            return Err(plan::partial_error(row, &display));
-        }
-        (None, Stop::Running(n)) if job.file.checksum != res_checksum(rows, &job.file.name) => {
-            note = Some(format!(
-                "{display}: statement {n} was running when the last runner stopped; the file changed since, so the run starts at statement {} (`--resume-from N` chooses another)",
-                res.done + 1
-            ));
-            res.done
-        }
-        (None, Stop::Running(n)) => {
-            // The check reads the knexfile's database: after a `USE` it would read the wrong one.
-            let moved = job.section.steps[..(n - 1).min(total)].iter().any(|s| {
-                matches!(&s.kind, schema::StepKind::Sql { sql, .. } if crate::sql::first_word(sql) == "USE")
-            });
-            let checked = match job.section.steps.get(n - 1).map(|s| &s.kind) {
-                Some(schema::StepKind::Sql { sql, .. }) if n == res.done + 1 && !moved => {
-                    d.committed(sql).map_err(|e| e.into_error())?
-                }
-                _ => None,
-            };
-            let origin = job
-                .section
-                .steps
-                .get(n - 1)
-                .map_or("its closing COMMIT".to_string(), |s| s.origin.clone());
-            match checked {
-                Some(true) => {
-                    note = Some(format!(
-                        "{display}: {origin} was running when the last runner stopped; the database shows it committed, so the run goes on after it"
-                    ));
-                    n
-                }
-                Some(false) => {
-                    note = Some(format!(
-                        "{display}: {origin} was running when the last runner stopped; the database shows it did not commit, so the run starts with it"
-                    ));
-                    res.done
-                }
-                None => {
-                    let (again, after) = (res.done + 1, (n + 1).min(total + 1));
-                    let what = if n > res.done + 1 {
-                        format!(
-                            "{origin} was running when the runner stopped; it commits {} together, and furrow cannot tell whether it did",
-                            span_text(res.done + 1, n)
-                        )
-                    } else {
-                        format!(
-                            "{origin} was running when the runner stopped, and furrow cannot tell whether it committed"
-                        )
-                    };
-                    return Err(Error::new(Kind::Partial, format!("{display}: {what}"))
-                        .detail(if res.done == 0 {
-                            "no statement before it is recorded as committed".to_string()
-                        } else {
-                            format!("{} committed", span_text(1, res.done))
-                        })
-                        .hint(format!(
-                            "check the database, then run `furrow migrate:latest --resume-from {again}` if it did not commit (it runs again), or `--resume-from {after}` if it did; or `furrow migrate:down {}` to run its down section",
-                            job.file.name
-                        ))
-                        .with_data(
-                            "partial",
-                            serde_json::json!({"name": job.file.name, "statements_applied": res.done, "statement_running": n}),
-                        ));
-                }
-            }
-        }
-    };
-    check_resume(&job, &res.progress, res.done.min(total))?;
-    job.skip = skip;
-    Ok((job, note))
-}
-
-/// The file checksum recorded in a migration's row.
-fn res_checksum<'r>(rows: &'r [AppliedRow], name: &str) -> &'r str {
-    rows.iter()
-        .find(|r| r.name == name)
-        .map_or("", |r| r.checksum.as_str())
-}
-
-fn span_text(from: usize, to: usize) -> String {
-    if from == to {
-        format!("statement {from}")
-    } else {
-        format!("statements {from}–{to}")
     }
 }
 
@@ -466,35 +187,6 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
         r.set("batch", p.batch).set("migrations", done_json(&done));
         Ok(r)
     })
-}
-
-fn latest_jobs<'a>(
-    ctx: &Ctx,
-    files: &'a [MigrationFile],
-    rows: &[AppliedRow],
-    p: &plan::LatestPlan,
-    d: &mut dyn Driver,
-    resume_from: Option<usize>,
-) -> Result<Vec<Job<'a>>> {
-    let mut jobs = Vec::new();
-    match &p.resume {
-        Some(res) => {
-            let (job, note) = resume_job(files, res, rows, d, ctx.config, resume_from)?;
-            if let Some(n) = note {
-                ctx.out.note(n);
-            }
-            jobs.push(job);
-        }
-        None if resume_from.is_some() => {
-            return Err(Error::usage(
-                "--resume-from: no migration is partially applied, so there is nothing to resume",
-            )
-            .hint("`furrow migrate:status` shows partial migrations"))
-        }
-        None => {}
-    }
-    jobs.extend(up_jobs(files, &p.pending, &*d, ctx.config)?);
-    Ok(jobs)
 }
 
 pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
@@ -616,183 +308,6 @@ pub fn down(ctx: &Ctx, name: Option<&str>) -> Result<Report> {
         r.set("batch", batch).set("migrations", done_json(&done));
         Ok(r)
     })
-}
-
-/// Reads the migration files while `db_work` runs: a second thread starts reading, and this
-/// one joins it when its database work is done (with many files, reading them and SQLite
-/// loading a large schema take about as long as each other).
-fn with_files<T>(
-    ctx: &Ctx,
-    db_work: impl FnOnce() -> Result<T>,
-) -> Result<(Vec<MigrationFile>, T)> {
-    let found = source::discover(ctx.config)?;
-    for w in &found.warnings {
-        ctx.out.warn(w.clone());
-    }
-    let reader = source::Reader::new(&found.found);
-    let (theirs, mine, other) = std::thread::scope(|s| {
-        let theirs = (reader.len() >= 64).then(|| s.spawn(|| reader.work()));
-        let other = db_work();
-        let mine = reader.work();
-        (theirs.map(|h| h.join()), mine, other)
-    });
-    let mut parts = vec![mine?];
-    if let Some(t) = theirs {
-        parts.push(t.map_err(|_| Error::io("a thread reading migration files failed"))??);
-    }
-    Ok((source::Reader::assemble(parts), other?))
-}
-
-/// Reads files and rows for the read-only commands (see `session::read`).
-fn read_state(ctx: &Ctx) -> Result<(Vec<MigrationFile>, Vec<AppliedRow>)> {
-    with_files(ctx, || {
-        session::read::<Migrations>(ctx).map(|(_, rows)| rows)
-    })
-}
-
-pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
-    let (files, rows) = read_state(ctx)?;
-    let knex_files = knex::knex_files(ctx.config, &rows);
-    let items = plan::status(&files, &rows, &knex_files);
-    let mut r = ctx.report("migrate:status");
-    let mut json_items = Vec::new();
-    let mut counts = std::collections::BTreeMap::<&str, usize>::new();
-    for it in &items {
-        *counts.entry(it.state.name()).or_default() += 1;
-        let (style, detail) = match (&it.state, it.row) {
-            (State::Applied, Some(row)) => (
-                Style::Item,
-                format!("batch {}, {}", row.batch, row.migration_time),
-            ),
-            (State::Modified, Some(row)) => (
-                Style::Attention,
-                format!(
-                    "batch {}, {}; the file changed since it was applied",
-                    row.batch, row.migration_time
-                ),
-            ),
-            (State::Pending, _) => (Style::Attention, String::new()),
-            (State::Missing, Some(row)) => (
-                Style::Problem,
-                format!(
-                    "batch {}, {}; the file is missing",
-                    row.batch, row.migration_time
-                ),
-            ),
-            (State::Partial, Some(row)) => (
-                Style::Problem,
-                match row.statement_running.filter(|_| row.error.is_none()) {
-                    Some(n) => format!(
-                        "{} statement(s) committed; statement {n} was running when progress was last recorded, and may have committed",
-                        row.statements_applied.unwrap_or(0)
-                    ),
-                    None => format!(
-                        "{} statement(s) committed, then failed: {}",
-                        row.statements_applied.unwrap_or(0),
-                        row.error.as_deref().unwrap_or("?")
-                    ),
-                },
-            ),
-            _ => (Style::Item, String::new()),
-        };
-        let detail = match &it.by_knex {
-            Some(plan::ByKnex::TrackedAs(n)) => format!("{detail}; applied by Knex as {n}"),
-            Some(plan::ByKnex::KnexFile) => {
-                format!("{detail}; applied by Knex, from a Knex file furrow does not run")
-            }
-            None => detail,
-        };
-        let label = format!("{:<9}{}", it.state.name(), it.name);
-        r.line(style, session::status_line(label, &detail));
-        if !ctx.out.json {
-            continue;
-        }
-        let mut j = json!({"name": it.name, "state": it.state.name()});
-        if let Some(row) = it.row {
-            j["batch"] = json!(row.batch);
-            j["applied_at"] = json!(row.migration_time);
-            j["duration_ms"] = json!(row.duration_ms);
-            if it.state == State::Partial {
-                j["statements_applied"] = json!(row.statements_applied);
-                j["statement_running"] = json!(row.statement_running);
-                j["error"] = json!(row.error);
-            }
-        }
-        if let Some(f) = it.file {
-            j["file"] = json!(f.display);
-        }
-        match &it.by_knex {
-            Some(plan::ByKnex::TrackedAs(n)) => {
-                j["applied_by"] = json!("knex");
-                j["tracked_as"] = json!(n);
-            }
-            Some(plan::ByKnex::KnexFile) => j["applied_by"] = json!("knex"),
-            None => {}
-        }
-        json_items.push(j);
-    }
-    if items.is_empty() {
-        r.line(Style::Plain, "No migrations found.");
-    }
-    let summary: Vec<String> = counts.iter().map(|(k, v)| format!("{v} {k}")).collect();
-    if !summary.is_empty() {
-        r.line(Style::Plain, format!("{}.", summary.join(", ")));
-    }
-    let needs_work = items.iter().any(|i| i.state != State::Applied);
-    r.set("items", json!(json_items))
-        .set("up_to_date", !needs_work);
-    if check && needs_work {
-        r.exit_code = 3;
-    }
-    Ok(r)
-}
-
-pub fn list(ctx: &Ctx) -> Result<Report> {
-    let (files, rows) = read_state(ctx)?;
-    let mut r = ctx.report("migrate:list");
-    let mut completed: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
-    completed.sort_unstable();
-    let pending: Vec<&str> = plan::pending(&files, &rows)
-        .into_iter()
-        .map(|i| files[i].name.as_str())
-        .collect();
-    for (names, what) in [(&completed, "Completed"), (&pending, "Pending")] {
-        if names.is_empty() {
-            r.line(Style::Plain, format!("No {what} Migration files Found."));
-        } else {
-            r.line(
-                Style::Success,
-                format!("Found {} {what} Migration file/files.", names.len()),
-            );
-            for n in names.iter() {
-                r.line(Style::Plain, n.to_string());
-            }
-        }
-    }
-    r.set("completed", json!(completed))
-        .set("pending", json!(pending));
-    Ok(r)
-}
-
-pub fn current_version(ctx: &Ctx) -> Result<Report> {
-    let (_, rows) = read_state(ctx)?;
-    let version = rows
-        .iter()
-        .filter_map(|r| {
-            r.name
-                .split('_')
-                .next()
-                .filter(|v| v.bytes().all(|b| b.is_ascii_digit()))
-        })
-        .max()
-        .map(str::to_string);
-    let mut r = ctx.report("migrate:currentVersion");
-    r.line(
-        Style::Success,
-        format!("Current Version: {}", version.as_deref().unwrap_or("none")),
-    )
-    .set("version", json!(version));
-    Ok(r)
 }
 
 pub fn unlock(ctx: &Ctx) -> Result<Report> {

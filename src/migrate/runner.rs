@@ -81,6 +81,59 @@ fn engine_name(d: Dialect) -> &'static str {
     }
 }
 
+/// One statement-by-statement run of a job: what every step of it needs to know.
+struct StepRun<'r, 'j> {
+    job: &'r Job<'j>,
+    dir: Direction,
+    batch: i64,
+    /// Why it does not run in one transaction.
+    reason: &'r str,
+    started: Instant,
+}
+
+/// The lines that say what committed, what rolled back and what may have.
+fn stop_details(
+    run: &StepRun<'_, '_>,
+    stop: Stop,
+    p: &Progress,
+    uncertain: bool,
+    rolled_back: Option<&(String, bool)>,
+) -> Vec<String> {
+    let total = run.job.section.steps.len();
+    let mut details = Vec::new();
+    if p.durable > 0 {
+        details.push(format!(
+            "{} of {total} committed and cannot be undone: {}",
+            span(1, p.durable),
+            run.reason
+        ));
+    }
+    if let Some((rb, several)) = rolled_back {
+        details.push(format!(
+            "{rb} ran inside a transaction the migration opened (SET AUTOCOMMIT=0 or START TRANSACTION) and {} rolled back",
+            if *several { "were" } else { "was" }
+        ));
+    }
+    if uncertain {
+        details.push(if stop.k < total {
+            format!(
+                "statement {} was running when the connection was lost: it may have committed",
+                stop.k + 1
+            )
+        } else {
+            "its closing COMMIT was running when the connection was lost: it may have committed"
+                .to_string()
+        });
+    }
+    if p.durable == 0 && !uncertain {
+        details.push(match run.dir {
+            Direction::Up => "nothing of it was applied".to_string(),
+            Direction::Down => "nothing of its down section ran; its row is unchanged".to_string(),
+        });
+    }
+    details
+}
+
 /// "statements 1–3" / "statement 2".
 fn span(from: usize, to: usize) -> String {
     if from == to {
@@ -154,9 +207,7 @@ impl<'a> Runner<'a> {
         if rebuilds {
             // SQLite's table rebuild needs foreign key enforcement off, which only
             // works outside a transaction; violations are checked before commit.
-            self.w()
-                .prepare_rebuilds(true)
-                .map_err(|e| e.into_error())?;
+            self.w().prepare_rebuilds(true)?;
         }
         let result = match non_transactional_reason(self.w(), &job.section) {
             None => self.run_transactional(job, dir, batch, rebuilds, started),
@@ -186,7 +237,7 @@ impl<'a> Runner<'a> {
         started: Instant,
     ) -> Result<Done> {
         let file = job.file;
-        self.w().begin().map_err(|e| e.into_error())?;
+        self.w().begin()?;
         let body = (|| -> Result<()> {
             for step in &job.section.steps[job.skip..] {
                 interrupt::check()?;
@@ -287,11 +338,17 @@ impl<'a> Runner<'a> {
         reason: &str,
         started: Instant,
     ) -> Result<Done> {
-        let file = job.file;
+        let run = StepRun {
+            job,
+            dir,
+            batch,
+            reason,
+            started,
+        };
         let steps = &job.section.steps;
-        let total = steps.len();
+        let skip = job.skip.min(steps.len());
         let checksums: Vec<String> = steps.iter().map(step_checksum).collect();
-        let skipped_hash = checksums[..job.skip.min(total)]
+        let skipped_hash = checksums[..skip]
             .iter()
             .fold(String::new(), |h, c| track::chain(&h, c));
         let mut p = Progress {
@@ -301,88 +358,9 @@ impl<'a> Runner<'a> {
             hash: skipped_hash,
             row_exists: job.row_exists,
         };
-        // A resumed run replays the session settings (SET, USE …) of the statements it
-        // skips, so the rest runs as it would have in one go.
-        for step in &steps[..job.skip.min(total)] {
-            if let StepKind::Sql { sql, params } = &step.kind {
-                if self.w().is_session_setting(sql) {
-                    self.out.statement(&step.origin, sql);
-                    let w = self.w();
-                    let replayed = w
-                        .execute(sql, params)
-                        .and_then(|_| w.session_after(sql, p.session));
-                    match replayed {
-                        Ok(s) => p.session = s,
-                        Err(e) => {
-                            return Err(step_error(file, step, e.into_error(), dir)
-                                .detail("replaying the session settings before the resume point failed; nothing of it ran"))
-                        }
-                    }
-                }
-            }
-        }
+        self.replay_settings(&run, &mut p)?;
         for (k, step) in steps.iter().enumerate().skip(job.skip) {
-            if let Err(e) = interrupt::check() {
-                let stop = Stop {
-                    k,
-                    lost: false,
-                    may_commit: false,
-                };
-                return Err(self.stopped_at(job, dir, batch, stop, &mut p, reason, e));
-            }
-            let sql = match &step.kind {
-                StepKind::Sql { sql, .. } => sql.as_str(),
-                _ => "",
-            };
-            let may_commit =
-                !matches!(step.kind, StepKind::Sql { .. }) || self.w().may_commit(sql, p.session);
-            if may_commit {
-                match dir {
-                    Direction::Up => self.record_running(job, batch, &mut p, k + 1, started)?,
-                    // A kill in the middle of a down section leaves a trace too.
-                    Direction::Down => track::record_down_error(
-                        self.driver,
-                        self.table,
-                        &file.name,
-                        &format!(
-                            "{DOWN_STOPPED} {} of {total} (it was running when the runner stopped; it may have committed)",
-                            k + 1
-                        ),
-                    )?,
-                }
-            }
-            let mut lost = false;
-            let outcome = self.exec_tracking_loss(step, &mut lost);
-            let outcome = outcome.and_then(|_| {
-                let session = p.session;
-                self.w().session_after(sql, session).map_err(|e| {
-                    lost = e.connection_lost;
-                    e.into_error()
-                })
-            });
-            match outcome {
-                Ok(session) => p.session = session,
-                Err(e) => {
-                    if !lost && p.session.in_transaction {
-                        // A failed DDL statement may still have committed the open transaction.
-                        let before = p.session;
-                        if let Ok(after) = self.w().session_after_error(sql, before) {
-                            if !after.in_transaction {
-                                p.durable = k;
-                                p.durable_hash = p.hash.clone();
-                            }
-                            p.session = after;
-                        }
-                    }
-                    let e = step_error(file, step, e, dir);
-                    let stop = Stop {
-                        k,
-                        lost,
-                        may_commit,
-                    };
-                    return Err(self.stopped_at(job, dir, batch, stop, &mut p, reason, e));
-                }
-            }
+            self.statement(&run, &mut p, k, step)?;
             crate::failpoint::pause("migrate-statement");
             p.hash = track::chain(&p.hash, &checksums[k]);
             if !p.session.in_transaction {
@@ -390,28 +368,138 @@ impl<'a> Runner<'a> {
                 p.durable_hash = p.hash.clone();
             }
         }
-        if p.session.in_transaction {
-            // The migration left a transaction open (SET AUTOCOMMIT=0 without a COMMIT):
-            // its statements are applied when it commits, as if the file ended with COMMIT.
-            if dir == Direction::Up {
-                self.record_running(job, batch, &mut p, total + 1, started)?;
-            }
-            if let Err(e) = self.w().commit() {
-                let lost = e.connection_lost;
-                let e = e.into_error().context(format!(
-                    "{}: cannot commit the transaction the migration left open",
-                    file.display
-                ));
-                let stop = Stop {
-                    k: total,
-                    lost,
-                    may_commit: true,
-                };
-                return Err(self.stopped_at(job, dir, batch, stop, &mut p, reason, e));
-            }
-        }
+        self.close_open_transaction(&run, &mut p)?;
         self.record(job, dir, batch, started, p.row_exists)?;
         Ok(self.done(job, started))
+    }
+
+    /// A resumed run replays the session settings (SET, USE …) of the statements it skips,
+    /// so the rest runs as it would have in one go.
+    fn replay_settings(&mut self, run: &StepRun<'_, '_>, p: &mut Progress) -> Result<()> {
+        let steps = &run.job.section.steps;
+        for step in &steps[..run.job.skip.min(steps.len())] {
+            let StepKind::Sql { sql, params } = &step.kind else {
+                continue;
+            };
+            if !self.w().is_session_setting(sql) {
+                continue;
+            }
+            self.out.statement(&step.origin, sql);
+            let w = self.w();
+            let replayed = w
+                .execute(sql, params)
+                .and_then(|_| w.session_after(sql, p.session));
+            p.session = replayed.map_err(|e| {
+                step_error(run.job.file, step, e.into_error(), run.dir).detail(
+                    "replaying the session settings before the resume point failed; nothing of it ran",
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Runs statement `k`, recording first that it runs when it may commit; a failure comes
+    /// back as the whole account of the stop (see `stopped_at`).
+    fn statement(
+        &mut self,
+        run: &StepRun<'_, '_>,
+        p: &mut Progress,
+        k: usize,
+        step: &Step,
+    ) -> Result<()> {
+        if let Err(e) = interrupt::check() {
+            let stop = Stop {
+                k,
+                lost: false,
+                may_commit: false,
+            };
+            return Err(self.stopped_at(run, stop, p, e));
+        }
+        let sql = match &step.kind {
+            StepKind::Sql { sql, .. } => sql.as_str(),
+            _ => "",
+        };
+        let may_commit =
+            !matches!(step.kind, StepKind::Sql { .. }) || self.w().may_commit(sql, p.session);
+        if may_commit {
+            self.record_before(run, p, k)?;
+        }
+        let mut lost = false;
+        let outcome = self.exec_tracking_loss(step, &mut lost).and_then(|_| {
+            let session = p.session;
+            self.w().session_after(sql, session).map_err(|e| {
+                lost = e.connection_lost;
+                e.into_error()
+            })
+        });
+        let e = match outcome {
+            Ok(session) => {
+                p.session = session;
+                return Ok(());
+            }
+            Err(e) => e,
+        };
+        if !lost && p.session.in_transaction {
+            // A failed DDL statement may still have committed the open transaction.
+            if let Ok(after) = self.w().session_after_error(sql, p.session) {
+                if !after.in_transaction {
+                    p.durable = k;
+                    p.durable_hash = p.hash.clone();
+                }
+                p.session = after;
+            }
+        }
+        let e = step_error(run.job.file, step, e, run.dir);
+        let stop = Stop {
+            k,
+            lost,
+            may_commit,
+        };
+        Err(self.stopped_at(run, stop, p, e))
+    }
+
+    /// Before a statement that may commit: the up direction records that it runs; a down
+    /// section notes it on the row, so a kill in its middle leaves a trace too.
+    fn record_before(&mut self, run: &StepRun<'_, '_>, p: &mut Progress, k: usize) -> Result<()> {
+        match run.dir {
+            Direction::Up => self.record_running(run.job, run.batch, p, k + 1, run.started),
+            Direction::Down => track::record_down_error(
+                self.driver,
+                self.table,
+                &run.job.file.name,
+                &format!(
+                    "{DOWN_STOPPED} {} of {} (it was running when the runner stopped; it may have committed)",
+                    k + 1,
+                    run.job.section.steps.len()
+                ),
+            ),
+        }
+    }
+
+    /// The migration left a transaction open (SET AUTOCOMMIT=0 without a COMMIT): its
+    /// statements are applied when it commits, as if the file ended with COMMIT.
+    fn close_open_transaction(&mut self, run: &StepRun<'_, '_>, p: &mut Progress) -> Result<()> {
+        if !p.session.in_transaction {
+            return Ok(());
+        }
+        let total = run.job.section.steps.len();
+        if run.dir == Direction::Up {
+            self.record_running(run.job, run.batch, p, total + 1, run.started)?;
+        }
+        let Err(e) = self.w().commit() else {
+            return Ok(());
+        };
+        let lost = e.connection_lost;
+        let e = e.into_error().context(format!(
+            "{}: cannot commit the transaction the migration left open",
+            run.job.file.display
+        ));
+        let stop = Stop {
+            k: total,
+            lost,
+            may_commit: true,
+        };
+        Err(self.stopped_at(run, stop, p, e))
     }
 
     /// Runs a step, noting whether a failure lost the connection.
@@ -426,117 +514,31 @@ impl<'a> Runner<'a> {
         self.exec(step)
     }
 
-    /// A statement-by-statement run stopped (see `Stop`).
-    #[allow(clippy::too_many_arguments)]
+    /// A statement-by-statement run stopped (see `Stop`): undo what a transaction the
+    /// migration opened still holds, record the truth, and say it.
     fn stopped_at(
         &mut self,
-        job: &Job<'_>,
-        dir: Direction,
-        batch: i64,
+        run: &StepRun<'_, '_>,
         stop: Stop,
         p: &mut Progress,
-        reason: &str,
         e: Error,
     ) -> Error {
-        let Stop {
-            k,
-            lost,
-            may_commit,
-        } = stop;
+        let file = run.job.file;
         // Lost while a statement ran that could not commit on its own (inside an open
         // transaction): nothing of it is uncertain, it all rolled back.
-        let uncertain = lost && may_commit;
-        let file = job.file;
-        let total = job.section.steps.len();
-        // Whatever ran inside a transaction the migration opened is undone with it.
-        // (A statement cut off by a lost connection inside the transaction went with it.)
-        let last = if lost && !may_commit { k + 1 } else { k };
-        let rolled_back = (p.durable < last && p.session.in_transaction).then(|| {
-            let _ = self.w().reset_session();
-            (span(p.durable + 1, last), last - p.durable > 1)
-        });
+        let uncertain = stop.lost && stop.may_commit;
+        let rolled_back = self.undo_open_transaction(stop, p);
         let interrupted = e.is_interrupted();
         let message = if interrupted {
             track::INTERRUPTED.to_string()
+        } else if stop.lost && !uncertain {
+            track::CONNECTION_LOST.to_string()
         } else {
             e.message.clone()
         };
-        let mut details = Vec::new();
-        if p.durable > 0 {
-            details.push(format!(
-                "{} of {total} committed and cannot be undone: {reason}",
-                span(1, p.durable)
-            ));
-        }
-        if let Some((rb, several)) = &rolled_back {
-            details.push(format!(
-                "{rb} ran inside a transaction the migration opened (SET AUTOCOMMIT=0 or START TRANSACTION) and {} rolled back",
-                if *several { "were" } else { "was" }
-            ));
-        }
-        if uncertain {
-            details.push(if k < total {
-                format!(
-                    "statement {} was running when the connection was lost: it may have committed",
-                    k + 1
-                )
-            } else {
-                "its closing COMMIT was running when the connection was lost: it may have committed"
-                    .to_string()
-            });
-        }
         let nothing = p.durable == 0 && !uncertain && rolled_back.is_none();
-        if p.durable == 0 && !uncertain {
-            details.push(match dir {
-                Direction::Up => "nothing of it was applied".to_string(),
-                Direction::Down => {
-                    "nothing of its down section ran; its row is unchanged".to_string()
-                }
-            });
-        }
-        // What a later run reads: a clean failure (fix, or resume as is when the cause
-        // passes), or a statement that may have committed.
-        let message = if lost && !uncertain {
-            track::CONNECTION_LOST.to_string()
-        } else {
-            message
-        };
-        let recorded = match dir {
-            // Nothing committed and nothing may have: no row, as if it never ran.
-            Direction::Up if nothing && !p.row_exists => Ok(()),
-            Direction::Up if nothing && job.skip == 0 && !job.row_exists => {
-                track::delete_migration(self.driver, self.table, &file.name)
-            }
-            Direction::Up => track::record_migration(
-                self.driver,
-                self.table,
-                &MigrationRecord {
-                    name: &file.name,
-                    batch,
-                    checksum: &file.checksum,
-                    duration_ms: 0,
-                    state: RowState::Partial,
-                    statements_applied: Some(p.durable as i64),
-                    error: (!uncertain).then_some(message.as_str()),
-                    progress_checksum: Some(&p.durable_hash),
-                    statement_running: Some(k as i64 + 1),
-                },
-                p.row_exists,
-            ),
-            // Nothing of the down ran: the row says what it said before.
-            Direction::Down if p.durable == 0 && !uncertain => track::set_migration_error(
-                self.driver,
-                self.table,
-                &file.name,
-                job.prior_error.as_deref(),
-            ),
-            Direction::Down => track::record_down_error(
-                self.driver,
-                self.table,
-                &file.name,
-                &format!("{DOWN_STOPPED} {} of {total}: {message}", k + 1),
-            ),
-        };
+        let details = stop_details(run, stop, p, uncertain, rolled_back.as_ref());
+        let recorded = self.record_stop(run, stop, p, uncertain, nothing, &message);
         let mut err = if interrupted {
             Error::interrupted().context(&file.display)
         } else {
@@ -551,46 +553,121 @@ impl<'a> Runner<'a> {
         if nothing {
             return err;
         }
-        match (dir, recorded) {
-            (Direction::Up, Ok(())) => {
-                err = err
-                    .detail(format!(
-                        "{} is recorded as partial in `{}`",
-                        file.name, self.table
-                    ))
-                    .hint(if uncertain || interrupted || lost {
-                        format!(
-                            "run `furrow migrate:latest` to finish it from statement {}, or `furrow migrate:down {}` to run its down section",
-                            p.durable + 1,
-                            file.name
-                        )
-                    } else {
-                        format!(
-                            "fix statement {} and run `furrow migrate:latest` to resume at statement {}, or run `furrow migrate:down {}` to run its down section",
-                            k + 1,
-                            p.durable + 1,
-                            file.name
-                        )
-                    })
-                    .with_data(
-                        "partial",
-                        serde_json::json!({"name": file.name, "statements_applied": p.durable, "statements": total}),
-                    );
-            }
-            (Direction::Down, Ok(())) => {
-                err = err.hint(format!(
-                    "{} keeps its row in `{}`, marked as half rolled back; make its down section safe to re-run (e.g. IF EXISTS) and run `furrow migrate:down {}` again",
-                    file.name, self.table, file.name
-                ));
-            }
-            (_, Err(re)) => {
-                err = err.detail(format!(
-                    "recording this in `{}` failed too: {}",
-                    self.table, re.message
-                ));
-            }
+        match recorded {
+            Ok(()) => self.stop_hint(run, stop, p, err, uncertain || interrupted || stop.lost),
+            Err(re) => err.detail(format!(
+                "recording this in `{}` failed too: {}",
+                self.table, re.message
+            )),
         }
-        err
+    }
+
+    /// Rolls back what ran inside a transaction the migration opened; returns which
+    /// statements that was, and whether there were several. (A statement cut off by a lost
+    /// connection inside the transaction went with it.)
+    fn undo_open_transaction(&mut self, stop: Stop, p: &Progress) -> Option<(String, bool)> {
+        let last = if stop.lost && !stop.may_commit {
+            stop.k + 1
+        } else {
+            stop.k
+        };
+        (p.durable < last && p.session.in_transaction).then(|| {
+            let _ = self.w().reset_session();
+            (span(p.durable + 1, last), last - p.durable > 1)
+        })
+    }
+
+    /// What a later run reads: a clean failure (fix, or resume as is when the cause passes),
+    /// or a statement that may have committed; nothing at all when nothing ran.
+    fn record_stop(
+        &mut self,
+        run: &StepRun<'_, '_>,
+        stop: Stop,
+        p: &Progress,
+        uncertain: bool,
+        nothing: bool,
+        message: &str,
+    ) -> Result<()> {
+        let (job, file) = (run.job, run.job.file);
+        let total = job.section.steps.len();
+        match run.dir {
+            // Nothing committed and nothing may have: no row, as if it never ran.
+            Direction::Up if nothing && !p.row_exists => Ok(()),
+            Direction::Up if nothing && job.skip == 0 && !job.row_exists => {
+                track::delete_migration(self.driver, self.table, &file.name)
+            }
+            Direction::Up => track::record_migration(
+                self.driver,
+                self.table,
+                &MigrationRecord {
+                    name: &file.name,
+                    batch: run.batch,
+                    checksum: &file.checksum,
+                    duration_ms: 0,
+                    state: RowState::Partial,
+                    statements_applied: Some(p.durable as i64),
+                    error: (!uncertain).then_some(message),
+                    progress_checksum: Some(&p.durable_hash),
+                    statement_running: Some(stop.k as i64 + 1),
+                },
+                p.row_exists,
+            ),
+            // Nothing of the down ran: the row says what it said before.
+            Direction::Down if p.durable == 0 && !uncertain => track::set_migration_error(
+                self.driver,
+                self.table,
+                &file.name,
+                job.prior_error.as_deref(),
+            ),
+            Direction::Down => track::record_down_error(
+                self.driver,
+                self.table,
+                &file.name,
+                &format!("{DOWN_STOPPED} {} of {total}: {message}", stop.k + 1),
+            ),
+        }
+    }
+
+    /// What to do next, once the stop is on record.
+    fn stop_hint(
+        &self,
+        run: &StepRun<'_, '_>,
+        stop: Stop,
+        p: &Progress,
+        err: Error,
+        as_is: bool,
+    ) -> Error {
+        let file = run.job.file;
+        let total = run.job.section.steps.len();
+        if run.dir == Direction::Down {
+            return err.hint(format!(
+                "{} keeps its row in `{}`, marked as half rolled back; make its down section safe to re-run (e.g. IF EXISTS) and run `furrow migrate:down {}` again",
+                file.name, self.table, file.name
+            ));
+        }
+        let hint = if as_is {
+            format!(
+                "run `furrow migrate:latest` to finish it from statement {}, or `furrow migrate:down {}` to run its down section",
+                p.durable + 1,
+                file.name
+            )
+        } else {
+            format!(
+                "fix statement {} and run `furrow migrate:latest` to resume at statement {}, or run `furrow migrate:down {}` to run its down section",
+                stop.k + 1,
+                p.durable + 1,
+                file.name
+            )
+        };
+        err.detail(format!(
+            "{} is recorded as partial in `{}`",
+            file.name, self.table
+        ))
+        .hint(hint)
+        .with_data(
+            "partial",
+            serde_json::json!({"name": file.name, "statements_applied": p.durable, "statements": total}),
+        )
     }
 
     fn record_of<'j>(
@@ -661,12 +738,11 @@ impl<'a> Runner<'a> {
             StepKind::DropForeignKeysOn { table, columns } => {
                 let (out, origin) = (self.out, &step.origin);
                 self.w()
-                    .drop_foreign_keys_on(table, columns, &mut |sql| out.statement(origin, sql))
-                    .map_err(|e| e.into_error())?;
+                    .drop_foreign_keys_on(table, columns, &mut |sql| out.statement(origin, sql))?;
                 Ok(0)
             }
             StepKind::DeleteByPrimaryKey { table, rows } => {
-                let key = self.w().primary_key(table).map_err(|e| e.into_error())?;
+                let key = self.w().primary_key(table)?;
                 if key.is_empty() {
                     return Err(Error::validation(format!(
                         "cannot delete the inserted rows of `{table}`: it has no primary key"
@@ -680,10 +756,7 @@ impl<'a> Runner<'a> {
                 for (sql, params) in statements {
                     interrupt::check()?;
                     self.out.statement(&step.origin, &sql);
-                    n += self
-                        .w()
-                        .execute(&sql, &params)
-                        .map_err(|e| e.into_error())?;
+                    n += self.w().execute(&sql, &params)?;
                 }
                 Ok(n)
             }

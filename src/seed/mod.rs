@@ -83,12 +83,7 @@ fn plan(d: &mut dyn Driver, seed: ParsedSeed, ctx: &Ctx, force: bool) -> Result<
 
 /// What planning a block needs to know of its table (and of its CSV file's header).
 fn fetch(d: &mut dyn Driver, seed: &ParsedSeed, b: &source::Block) -> Result<TableFacts> {
-    let columns: Vec<String> = d
-        .columns(&b.table)
-        .map_err(|e| e.into_error())?
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
+    let columns: Vec<String> = d.columns(&b.table)?.into_iter().map(|c| c.name).collect();
     if columns.is_empty() {
         return Ok(TableFacts::default());
     }
@@ -98,10 +93,10 @@ fn fetch(d: &mut dyn Driver, seed: &ParsedSeed, b: &source::Block) -> Result<Tab
     };
     let primary_key = match &b.key {
         Some(_) => Vec::new(),
-        None => d.primary_key(&b.table).map_err(|e| e.into_error())?,
+        None => d.primary_key(&b.table)?,
     };
     let unique_keys = if b.mode.uses_key() {
-        d.unique_keys(&b.table).map_err(|e| e.into_error())?
+        d.unique_keys(&b.table)?
     } else {
         Vec::new()
     };
@@ -375,14 +370,14 @@ pub fn undo(ctx: &Ctx, name: Option<&str>, all: bool) -> Result<Report> {
         }
         let mut done = Vec::new();
         for p in &planned {
-            d.begin().map_err(|e| e.into_error())?;
+            d.begin()?;
             let result = runner::undo_one(d, p, ctx).and_then(|n| {
                 track::delete_seed(d, &table, &p.seed.file.name)?;
                 Ok(n)
             });
             match result {
                 Ok(n) => {
-                    d.commit().map_err(|e| e.into_error())?;
+                    d.commit()?;
                     r.line(
                         Style::Item,
                         format!("{}: {n} rows deleted", p.seed.file.name),

@@ -34,7 +34,7 @@ pub fn run_all(
     let mut ran: Ran = Vec::new();
     let mut skipped: Vec<String> = Vec::new();
     if atomic {
-        d.begin().map_err(|e| e.into_error())?;
+        d.begin()?;
     }
     for p in planned {
         if p.skipped_entirely() {
@@ -42,12 +42,12 @@ pub fn run_all(
             continue;
         }
         if !atomic {
-            d.begin().map_err(|e| e.into_error())?;
+            d.begin()?;
         }
         match run_recorded(d, ctx, table, p) {
             Ok(o) => {
                 if !atomic {
-                    d.commit().map_err(|e| e.into_error())?;
+                    d.commit()?;
                 }
                 ran.push((p.seed.file.name.clone(), o, p.seed.file.format));
             }
@@ -58,7 +58,7 @@ pub fn run_all(
         }
     }
     if atomic {
-        d.commit().map_err(|e| e.into_error())?;
+        d.commit()?;
     }
     Ok((ran, skipped))
 }
@@ -212,13 +212,13 @@ fn run_planned(d: &mut dyn Driver, p: &Planned, ctx: &Ctx) -> Result<FileOutcome
                 }
                 let relax = !b.foreign_key_checks;
                 if relax {
-                    d.relax_foreign_keys(true).map_err(|e| e.into_error())?;
+                    d.relax_foreign_keys(true)?;
                 }
                 let result = run_block(d, p, b, pb, ctx, &mut replaced);
                 if relax {
                     let reset = d.relax_foreign_keys(false);
                     if result.is_ok() {
-                        reset.map_err(|e| e.into_error())?;
+                        reset?;
                     }
                 }
                 outcome.stats.add(result?);
@@ -485,7 +485,7 @@ fn undo_block(
     ctx.out.statement(&p.seed.file.name, &sql);
     let mut deleted = 0;
     let mut delete = |values: Vec<Value>| -> Result<()> {
-        deleted += d.execute(&sql, &values).map_err(|e| e.into_error())?;
+        deleted += d.execute(&sql, &values)?;
         Ok(())
     };
     match &b.rows {

@@ -56,8 +56,7 @@ pub fn classify(columns: &[(String, String)]) -> TableShape {
 /// Reads the shape of `table`; a table of another tool's shape is refused, unaltered.
 pub fn migration_table_shape(d: &mut dyn Driver, table: &str) -> Result<TableShape> {
     let cols: Vec<(String, String)> = d
-        .columns(table)
-        .map_err(|e| e.into_error())?
+        .columns(table)?
         .into_iter()
         .map(|c| (c.name, c.data_type))
         .collect();
@@ -115,11 +114,7 @@ pub fn lock_mode(table: &str, shape: &TableShape, lock_columns: &[String]) -> Lo
 }
 
 fn column_names(d: &mut dyn Driver, table: &str) -> Result<Vec<String>> {
-    Ok(d.columns(table)
-        .map_err(|e| e.into_error())?
-        .into_iter()
-        .map(|c| c.name)
-        .collect())
+    Ok(d.columns(table)?.into_iter().map(|c| c.name).collect())
 }
 
 /// The record, in furrow's lock table, that its holder set Knex's `is_locked`: row 2
@@ -367,7 +362,7 @@ fn acquire_knex(
     me: &Holder,
     out: &Output,
 ) -> Result<()> {
-    let waits = ShortLockWaits::set(d).map_err(|e| e.into_error())?;
+    let waits = ShortLockWaits::set(d)?;
     let result = acquire_knex_waiting(d, spec, knex, me, out);
     let restored = waits.restore(d).map_err(|e| e.into_error());
     result.and(restored)
