@@ -81,62 +81,9 @@ pub(super) fn resume_job<'a>(
             res.done
         }
         (None, Stop::Running(n)) => {
-            // The check reads the knexfile's database: after a `USE` it would read the wrong one.
-            let moved = job.section.steps[..(n - 1).min(total)].iter().any(|s| {
-                matches!(&s.kind, schema::StepKind::Sql { sql, .. } if crate::sql::first_word(sql) == "USE")
-            });
-            let checked = match job.section.steps.get(n - 1).map(|s| &s.kind) {
-                Some(schema::StepKind::Sql { sql, .. }) if n == res.done + 1 && !moved => {
-                    d.committed(sql)?
-                }
-                _ => None,
-            };
-            let origin = job
-                .section
-                .steps
-                .get(n - 1)
-                .map_or("its closing COMMIT".to_string(), |s| s.origin.clone());
-            match checked {
-                Some(true) => {
-                    note = Some(format!(
-                        "{display}: {origin} was running when the last runner stopped; the database shows it committed, so the run goes on after it"
-                    ));
-                    n
-                }
-                Some(false) => {
-                    note = Some(format!(
-                        "{display}: {origin} was running when the last runner stopped; the database shows it did not commit, so the run starts with it"
-                    ));
-                    res.done
-                }
-                None => {
-                    let (again, after) = (res.done + 1, (n + 1).min(total + 1));
-                    let what = if n > res.done + 1 {
-                        format!(
-                            "{origin} was running when the runner stopped; it commits {} together, and furrow cannot tell whether it did",
-                            span_text(res.done + 1, n)
-                        )
-                    } else {
-                        format!(
-                            "{origin} was running when the runner stopped, and furrow cannot tell whether it committed"
-                        )
-                    };
-                    return Err(Error::new(Kind::Partial, format!("{display}: {what}"))
-                        .detail(if res.done == 0 {
-                            "no statement before it is recorded as committed".to_string()
-                        } else {
-                            format!("{} committed", span_text(1, res.done))
-                        })
-                        .hint(format!(
-                            "check the database, then run `furrow migrate:latest --resume-from {again}` if it did not commit (it runs again), or `--resume-from {after}` if it did; or `furrow migrate:down {}` to run its down section",
-                            job.file.name
-                        ))
-                        .with_data(
-                            "partial",
-                            serde_json::json!({"name": job.file.name, "statements_applied": res.done, "statement_running": n}),
-                        ));
-                }
-            }
+            let (skip, said) = after_kill(&job, res, n, d)?;
+            note = Some(said);
+            skip
         }
     };
     check_resume(&job, &res.progress, res.done.min(total))?;
@@ -186,4 +133,72 @@ pub(super) fn latest_jobs<'a>(
     }
     jobs.extend(up_jobs(files, &p.pending, &*d, ctx.config)?);
     Ok(jobs)
+}
+
+/// Where a run goes on after the runner stopped while statement `n` ran (file unchanged):
+/// after it when the database shows it committed, at it when it shows it did not, else the
+/// user says (`--resume-from`). Returns the statements to skip, and what to say.
+fn after_kill(
+    job: &Job<'_>,
+    res: &Resume,
+    n: usize,
+    d: &mut dyn Driver,
+) -> Result<(usize, String)> {
+    let steps = &job.section.steps;
+    let total = steps.len();
+    let display = &job.file.display;
+    // The check reads the knexfile's database: after a `USE` it would read the wrong one.
+    let moved = steps[..(n - 1).min(total)].iter().any(|s| {
+        matches!(&s.kind, schema::StepKind::Sql { sql, .. } if crate::sql::first_word(sql) == "USE")
+    });
+    let checked = match steps.get(n - 1).map(|s| &s.kind) {
+        Some(schema::StepKind::Sql { sql, .. }) if n == res.done + 1 && !moved => {
+            d.committed(sql)?
+        }
+        _ => None,
+    };
+    let origin = steps
+        .get(n - 1)
+        .map_or("its closing COMMIT".to_string(), |s| s.origin.clone());
+    match checked {
+        Some(true) => Ok((
+            n,
+            format!("{display}: {origin} was running when the last runner stopped; the database shows it committed, so the run goes on after it"),
+        )),
+        Some(false) => Ok((
+            res.done,
+            format!("{display}: {origin} was running when the last runner stopped; the database shows it did not commit, so the run starts with it"),
+        )),
+        None => Err(cannot_tell(job, res, n, &origin)),
+    }
+}
+
+/// Nothing can tell whether statement `n` committed: the user looks and chooses.
+fn cannot_tell(job: &Job<'_>, res: &Resume, n: usize, origin: &str) -> Error {
+    let total = job.section.steps.len();
+    let (again, after) = (res.done + 1, (n + 1).min(total + 1));
+    let what = if n > res.done + 1 {
+        format!(
+            "{origin} was running when the runner stopped; it commits {} together, and furrow cannot tell whether it did",
+            span_text(res.done + 1, n)
+        )
+    } else {
+        format!(
+            "{origin} was running when the runner stopped, and furrow cannot tell whether it committed"
+        )
+    };
+    Error::new(Kind::Partial, format!("{}: {what}", job.file.display))
+        .detail(if res.done == 0 {
+            "no statement before it is recorded as committed".to_string()
+        } else {
+            format!("{} committed", span_text(1, res.done))
+        })
+        .hint(format!(
+            "check the database, then run `furrow migrate:latest --resume-from {again}` if it did not commit (it runs again), or `--resume-from {after}` if it did; or `furrow migrate:down {}` to run its down section",
+            job.file.name
+        ))
+        .with_data(
+            "partial",
+            serde_json::json!({"name": job.file.name, "statements_applied": res.done, "statement_running": n}),
+        )
 }

@@ -43,77 +43,12 @@ pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     for it in &items {
         *counts.entry(it.state.name()).or_default() += 1;
-        let (style, detail) = match (&it.state, it.row) {
-            (State::Applied, Some(row)) => (
-                Style::Item,
-                format!("batch {}, {}", row.batch, row.migration_time),
-            ),
-            (State::Modified, Some(row)) => (
-                Style::Attention,
-                format!(
-                    "batch {}, {}; the file changed since it was applied",
-                    row.batch, row.migration_time
-                ),
-            ),
-            (State::Pending, _) => (Style::Attention, String::new()),
-            (State::Missing, Some(row)) => (
-                Style::Problem,
-                format!(
-                    "batch {}, {}; the file is missing",
-                    row.batch, row.migration_time
-                ),
-            ),
-            (State::Partial, Some(row)) => (
-                Style::Problem,
-                match row.statement_running.filter(|_| row.error.is_none()) {
-                    Some(n) => format!(
-                        "{} statement(s) committed; statement {n} was running when progress was last recorded, and may have committed",
-                        row.statements_applied.unwrap_or(0)
-                    ),
-                    None => format!(
-                        "{} statement(s) committed, then failed: {}",
-                        row.statements_applied.unwrap_or(0),
-                        row.error.as_deref().unwrap_or("?")
-                    ),
-                },
-            ),
-            _ => (Style::Item, String::new()),
-        };
-        let detail = match &it.by_knex {
-            Some(plan::ByKnex::TrackedAs(n)) => format!("{detail}; applied by Knex as {n}"),
-            Some(plan::ByKnex::KnexFile) => {
-                format!("{detail}; applied by Knex, from a Knex file furrow does not run")
-            }
-            None => detail,
-        };
+        let (style, detail) = status_detail(it);
         let label = format!("{:<9}{}", it.state.name(), it.name);
         r.line(style, session::status_line(label, &detail));
-        if !ctx.out.json {
-            continue;
+        if ctx.out.json {
+            json_items.push(status_json(it));
         }
-        let mut j = json!({"name": it.name, "state": it.state.name()});
-        if let Some(row) = it.row {
-            j["batch"] = json!(row.batch);
-            j["applied_at"] = json!(row.migration_time);
-            j["duration_ms"] = json!(row.duration_ms);
-            if it.state == State::Partial {
-                j["statements_applied"] = json!(row.statements_applied);
-                j["statement_running"] = json!(row.statement_running);
-                j["error"] = json!(row.error);
-            }
-        }
-        if let Some(f) = it.file {
-            j["file"] = json!(f.display);
-        }
-        match &it.by_knex {
-            Some(plan::ByKnex::TrackedAs(n)) => {
-                j["applied_by"] = json!("knex");
-                j["tracked_as"] = json!(n);
-            }
-            Some(plan::ByKnex::KnexFile) => j["applied_by"] = json!("knex"),
-            None => {}
-        }
-        json_items.push(j);
     }
     if items.is_empty() {
         r.line(Style::Plain, "No migrations found.");
@@ -129,6 +64,81 @@ pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
         r.exit_code = 3;
     }
     Ok(r)
+}
+
+/// The style and the words after a migration's name in `migrate:status`.
+fn status_detail(it: &plan::StatusItem<'_>) -> (Style, String) {
+    let (style, detail) = match (&it.state, it.row) {
+        (State::Applied, Some(row)) => (
+            Style::Item,
+            format!("batch {}, {}", row.batch, row.migration_time),
+        ),
+        (State::Modified, Some(row)) => (
+            Style::Attention,
+            format!(
+                "batch {}, {}; the file changed since it was applied",
+                row.batch, row.migration_time
+            ),
+        ),
+        (State::Pending, _) => (Style::Attention, String::new()),
+        (State::Missing, Some(row)) => (
+            Style::Problem,
+            format!(
+                "batch {}, {}; the file is missing",
+                row.batch, row.migration_time
+            ),
+        ),
+        (State::Partial, Some(row)) => (
+            Style::Problem,
+            match row.statement_running.filter(|_| row.error.is_none()) {
+                Some(n) => format!(
+                    "{} statement(s) committed; statement {n} was running when progress was last recorded, and may have committed",
+                    row.statements_applied.unwrap_or(0)
+                ),
+                None => format!(
+                    "{} statement(s) committed, then failed: {}",
+                    row.statements_applied.unwrap_or(0),
+                    row.error.as_deref().unwrap_or("?")
+                ),
+            },
+        ),
+        _ => (Style::Item, String::new()),
+    };
+    let detail = match &it.by_knex {
+        Some(plan::ByKnex::TrackedAs(n)) => format!("{detail}; applied by Knex as {n}"),
+        Some(plan::ByKnex::KnexFile) => {
+            format!("{detail}; applied by Knex, from a Knex file furrow does not run")
+        }
+        None => detail,
+    };
+    (style, detail)
+}
+
+/// One item of `migrate:status --json`.
+fn status_json(it: &plan::StatusItem<'_>) -> serde_json::Value {
+    let mut j = json!({"name": it.name, "state": it.state.name()});
+    if let Some(row) = it.row {
+        j["batch"] = json!(row.batch);
+        j["applied_at"] = json!(row.migration_time);
+        j["duration_ms"] = json!(row.duration_ms);
+        if it.state == State::Partial {
+            j["statements_applied"] = json!(row.statements_applied);
+            j["statement_running"] = json!(row.statement_running);
+            j["error"] = json!(row.error);
+        }
+    }
+    if let Some(f) = it.file {
+        j["file"] = json!(f.display);
+    }
+    match &it.by_knex {
+        Some(plan::ByKnex::TrackedAs(n)) => {
+            j["applied_by"] = json!("knex");
+            j["tracked_as"] = json!(n);
+        }
+        Some(plan::ByKnex::KnexFile) => j["applied_by"] = json!("knex"),
+        None => {}
+    }
+    j
 }
 
 pub fn list(ctx: &Ctx) -> Result<Report> {
