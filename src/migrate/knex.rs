@@ -157,87 +157,15 @@ pub fn adopt(ctx: &Ctx, from: From, source_table: Option<&str>, dry_run: bool) -
     let mut d = crate::db::open(ctx.config, mode, ctx.config.migrations.lock_timeout)?;
     // Everything is checked before anything is written.
     let versions = dbmate_versions(&mut *d, &source_table)?;
-    let adoptions = match_versions(&versions, &files).map_err(|(missing, ambiguous)| {
-        let dirs: Vec<String> = ctx
-            .config
-            .migrations
-            .directories
-            .iter()
-            .map(|p| ctx.config.display_path(p))
-            .collect();
-        let mut parts = Vec::new();
-        if !missing.is_empty() {
-            parts.push(format!(
-                "{} version(s) have no migration file <version>_<name>.sql|yaml in {}: {}",
-                missing.len(),
-                dirs.join(", "),
-                missing.join(", ")
-            ));
-        }
-        if !ambiguous.is_empty() {
-            parts.push(format!(
-                "{} version(s) have several files: {}",
-                ambiguous.len(),
-                ambiguous.join("; ")
-            ));
-        }
-        Error::new(
-            Kind::MissingFile,
-            format!(
-                "cannot adopt dbmate's `{source_table}`: {}",
-                parts.join("; ")
-            ),
-        )
-        .hint("copy dbmate's migration files (db/migrations/*.sql) into the migrations directory, or point migrations.directory at them, and run the adoption again")
-        .detail("nothing was written")
-        .with_data("missing", json!(missing))
-        .with_data("ambiguous", json!(ambiguous))
-    })?;
+    let adoptions = match_versions(&versions, &files)
+        .map_err(|(missing, ambiguous)| unmatched(ctx, &source_table, &missing, &ambiguous))?;
     let already = |rows: &[AppliedRow], f: &MigrationFile| rows.iter().any(|r| r.name == f.name);
-    let report = |rows: &[AppliedRow]| {
-        let mut r = ctx.report("migrate:adopt");
-        let (old, new): (Vec<&Adoption>, Vec<&Adoption>) =
-            adoptions.iter().partition(|a| already(rows, a.file));
-        let verb = if dry_run { "would record" } else { "recorded" };
-        if new.is_empty() {
-            r.line(
-                Style::Success,
-                format!(
-                    "Nothing to adopt: every version of dbmate's `{source_table}` ({}) is recorded in `{table}` already",
-                    adoptions.len()
-                ),
-            );
-        } else {
-            r.line(
-                Style::Success,
-                format!(
-                    "Adopted from dbmate's `{source_table}`: {verb} {} migrations in `{table}` as applied, batch 1",
-                    new.len()
-                ),
-            );
-            for a in &new {
-                r.line(Style::Item, a.file.name.clone());
-            }
-            if !old.is_empty() {
-                r.line(Style::Dim, format!("{} were recorded already", old.len()));
-            }
-            r.line(
-                Style::Dim,
-                format!("dbmate's `{source_table}` was left as it is."),
-            );
-        }
-        let item = |a: &&Adoption| json!({"version": a.version, "name": a.file.name, "checksum": a.file.checksum});
-        r.set("from", "dbmate")
-            .set("source_table", source_table.clone())
-            .set("table", table.clone())
-            .set("dry_run", dry_run)
-            .set("adopted", json!(new.iter().map(item).collect::<Vec<_>>()))
-            .set(
-                "already_recorded",
-                json!(old.iter().map(|a| a.file.name.clone()).collect::<Vec<_>>()),
-            );
-        r
+    let names = Names {
+        source_table: &source_table,
+        table: &table,
+        dry_run,
     };
+    let report = |rows: &[AppliedRow]| adopt_report(ctx, &names, &adoptions, rows);
     if dry_run {
         let rows = if track::migration_table_shape(&mut *d, &table)? == track::TableShape::Absent {
             Vec::new()
@@ -267,6 +195,108 @@ pub fn adopt(ctx: &Ctx, from: From, source_table: Option<&str>, dry_run: bool) -
         }
         Ok(report(&rows))
     })
+}
+
+/// The tables an adoption reads and writes, and whether it writes at all.
+struct Names<'a> {
+    source_table: &'a str,
+    table: &'a str,
+    dry_run: bool,
+}
+
+/// Versions of dbmate's table with no file, or with several: nothing is adopted.
+fn unmatched(ctx: &Ctx, source_table: &str, missing: &[String], ambiguous: &[String]) -> Error {
+    let dirs: Vec<String> = ctx
+        .config
+        .migrations
+        .directories
+        .iter()
+        .map(|p| ctx.config.display_path(p))
+        .collect();
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        parts.push(format!(
+            "{} version(s) have no migration file <version>_<name>.sql|yaml in {}: {}",
+            missing.len(),
+            dirs.join(", "),
+            missing.join(", ")
+        ));
+    }
+    if !ambiguous.is_empty() {
+        parts.push(format!(
+            "{} version(s) have several files: {}",
+            ambiguous.len(),
+            ambiguous.join("; ")
+        ));
+    }
+    Error::new(
+        Kind::MissingFile,
+        format!(
+            "cannot adopt dbmate's `{source_table}`: {}",
+            parts.join("; ")
+        ),
+    )
+    .hint("copy dbmate's migration files (db/migrations/*.sql) into the migrations directory, or point migrations.directory at them, and run the adoption again")
+    .detail("nothing was written")
+    .with_data("missing", json!(missing))
+    .with_data("ambiguous", json!(ambiguous))
+}
+
+/// What an adoption did (or, dry, would do), given the rows recorded before it.
+fn adopt_report(
+    ctx: &Ctx,
+    n: &Names<'_>,
+    adoptions: &[Adoption<'_>],
+    rows: &[AppliedRow],
+) -> Report {
+    let (source_table, table) = (n.source_table, n.table);
+    let mut r = ctx.report("migrate:adopt");
+    let (old, new): (Vec<&Adoption>, Vec<&Adoption>) = adoptions
+        .iter()
+        .partition(|a| rows.iter().any(|r| r.name == a.file.name));
+    let verb = if n.dry_run {
+        "would record"
+    } else {
+        "recorded"
+    };
+    if new.is_empty() {
+        r.line(
+            Style::Success,
+            format!(
+                "Nothing to adopt: every version of dbmate's `{source_table}` ({}) is recorded in `{table}` already",
+                adoptions.len()
+            ),
+        );
+    } else {
+        r.line(
+            Style::Success,
+            format!(
+                "Adopted from dbmate's `{source_table}`: {verb} {} migrations in `{table}` as applied, batch 1",
+                new.len()
+            ),
+        );
+        for a in &new {
+            r.line(Style::Item, a.file.name.clone());
+        }
+        if !old.is_empty() {
+            r.line(Style::Dim, format!("{} were recorded already", old.len()));
+        }
+        r.line(
+            Style::Dim,
+            format!("dbmate's `{source_table}` was left as it is."),
+        );
+    }
+    let item = |a: &&Adoption| json!({"version": a.version, "name": a.file.name, "checksum": a.file.checksum});
+    r.set("from", "dbmate")
+        .set("source_table", source_table)
+        .set("table", table)
+        .set("dry_run", n.dry_run)
+        .set("adopted", json!(new.iter().map(item).collect::<Vec<_>>()))
+        .set(
+            "already_recorded",
+            json!(old.iter().map(|a| a.file.name.clone()).collect::<Vec<_>>()),
+        );
+    r
 }
 
 #[cfg(test)]

@@ -375,41 +375,12 @@ fn acquire_knex_waiting(
     me: &Holder,
     out: &Output,
 ) -> Result<()> {
-    let dialect = d.dialect();
-    let q = |c: &str| dialect.quote_ident(c);
-    let own = spec.table.clone();
     let fail = |e: DbError| {
         e.into_error()
             .context(format!("cannot take Knex's lock in `{knex}`"))
     };
-    let cleared = in_transaction(d, |d| {
-        let Some(claim) = read_claim(d, &own)? else {
-            return Ok(None);
-        };
-        if claim.owner == me.owner {
-            return Ok(None);
-        }
-        // A claim on a row that `knex migrate:unlock` has replaced since is void.
-        let changed = match claim.knex_index {
-            Some(index) => d.execute(
-                &format!(
-                    "UPDATE {} SET {} = 0 WHERE {} = ? AND {} <> 0",
-                    q(knex),
-                    q("is_locked"),
-                    q("index"),
-                    q("is_locked")
-                ),
-                &[Value::Int(index)],
-            )?,
-            None => 0,
-        };
-        d.execute(
-            &format!("DELETE FROM {} WHERE {} = ?", q(&own), q("id")),
-            &[Value::Int(CLAIM_ID)],
-        )?;
-        Ok((changed > 0).then_some(claim))
-    })
-    .map_err(fail)?;
+    let cleared =
+        in_transaction(d, |d| clear_dead_claim(d, &spec.table, knex, me)).map_err(fail)?;
     if let Some(c) = cleared {
         out.note(format!(
             "Cleared Knex's lock `{knex}`: it was set by furrow process {} on host {}, which is gone",
@@ -421,62 +392,7 @@ fn acquire_knex_waiting(
     let mut pause = Duration::from_millis(20);
     loop {
         crate::interrupt::check()?;
-        let got = in_transaction(d, |d| {
-            let lock_read = match dialect {
-                Dialect::Mysql => " FOR UPDATE",
-                Dialect::Sqlite => "",
-            };
-            let free = d.query(
-                &format!(
-                    "SELECT MIN({}) FROM {} WHERE {} = 0{lock_read}",
-                    q("index"),
-                    q(knex),
-                    q("is_locked")
-                ),
-                &[],
-            )?;
-            let Some(index) = free.first().and_then(|r| super::int(&r[0])) else {
-                return Ok(false);
-            };
-            let changed = d.execute(
-                &format!(
-                    "UPDATE {} SET {} = 1 WHERE {} = 0",
-                    q(knex),
-                    q("is_locked"),
-                    q("is_locked")
-                ),
-                &[],
-            )?;
-            if changed == 0 {
-                return Ok(false);
-            }
-            let upsert = match dialect {
-                Dialect::Sqlite => "INSERT OR REPLACE",
-                Dialect::Mysql => "REPLACE",
-            };
-            d.execute(
-                &format!(
-                    "{upsert} INTO {} ({}, {}, {}, {}, {}, {}) VALUES (?, ?, ?, ?, ?, ?)",
-                    q(&own),
-                    q("id"),
-                    q("owner"),
-                    q("host"),
-                    q("pid"),
-                    q("acquired_at"),
-                    q("knex_index")
-                ),
-                &[
-                    Value::Int(CLAIM_ID),
-                    Value::Text(me.owner.clone()),
-                    Value::Text(me.host.clone()),
-                    Value::Int(me.pid),
-                    Value::Text(crate::clock::now_utc()),
-                    Value::Int(index),
-                ],
-            )?;
-            Ok(true)
-        });
-        match got {
+        match in_transaction(d, |d| try_knex_lock(d, &spec.table, knex, me)) {
             Ok(true) => return Ok(()),
             Ok(false) => {}
             // MySQL 1205: Knex holds the row in its open transaction (a lock wait timeout).
@@ -508,6 +424,108 @@ fn acquire_knex_waiting(
         sleep(pause.min(spec.timeout.saturating_sub(waited)));
         pause = (pause * 2).min(Duration::from_millis(200));
     }
+}
+
+/// A claim left by a furrow process that is gone (holding furrow's lock proves it): clears
+/// the `is_locked` it set and the claim. A claim on a row that `knex migrate:unlock` has
+/// replaced since is void.
+fn clear_dead_claim(
+    d: &mut dyn Driver,
+    own: &str,
+    knex: &str,
+    me: &Holder,
+) -> std::result::Result<Option<Claim>, DbError> {
+    let dialect = d.dialect();
+    let q = |c: &str| dialect.quote_ident(c);
+    let Some(claim) = read_claim(d, own)? else {
+        return Ok(None);
+    };
+    if claim.owner == me.owner {
+        return Ok(None);
+    }
+    let changed = match claim.knex_index {
+        Some(index) => d.execute(
+            &format!(
+                "UPDATE {} SET {} = 0 WHERE {} = ? AND {} <> 0",
+                q(knex),
+                q("is_locked"),
+                q("index"),
+                q("is_locked")
+            ),
+            &[Value::Int(index)],
+        )?,
+        None => 0,
+    };
+    d.execute(
+        &format!("DELETE FROM {} WHERE {} = ?", q(own), q("id")),
+        &[Value::Int(CLAIM_ID)],
+    )?;
+    Ok((changed > 0).then_some(claim))
+}
+
+/// One try at Knex's lock, as Knex takes it (`is_locked` 0 → 1), with furrow's claim beside
+/// it in the same transaction. `false`: Knex (or another tool) holds it.
+fn try_knex_lock(
+    d: &mut dyn Driver,
+    own: &str,
+    knex: &str,
+    me: &Holder,
+) -> std::result::Result<bool, DbError> {
+    let dialect = d.dialect();
+    let q = |c: &str| dialect.quote_ident(c);
+    let lock_read = match dialect {
+        Dialect::Mysql => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
+    let free = d.query(
+        &format!(
+            "SELECT MIN({}) FROM {} WHERE {} = 0{lock_read}",
+            q("index"),
+            q(knex),
+            q("is_locked")
+        ),
+        &[],
+    )?;
+    let Some(index) = free.first().and_then(|r| super::int(&r[0])) else {
+        return Ok(false);
+    };
+    let changed = d.execute(
+        &format!(
+            "UPDATE {} SET {} = 1 WHERE {} = 0",
+            q(knex),
+            q("is_locked"),
+            q("is_locked")
+        ),
+        &[],
+    )?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    let upsert = match dialect {
+        Dialect::Sqlite => "INSERT OR REPLACE",
+        Dialect::Mysql => "REPLACE",
+    };
+    d.execute(
+        &format!(
+            "{upsert} INTO {} ({}, {}, {}, {}, {}, {}) VALUES (?, ?, ?, ?, ?, ?)",
+            q(own),
+            q("id"),
+            q("owner"),
+            q("host"),
+            q("pid"),
+            q("acquired_at"),
+            q("knex_index")
+        ),
+        &[
+            Value::Int(CLAIM_ID),
+            Value::Text(me.owner.clone()),
+            Value::Text(me.host.clone()),
+            Value::Int(me.pid),
+            Value::Text(crate::clock::now_utc()),
+            Value::Int(index),
+        ],
+    )?;
+    Ok(true)
 }
 
 fn seconds(d: Duration) -> String {
