@@ -115,63 +115,7 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
         config: &config,
         out,
     };
-    let opts = |dry_run: bool, ignore_missing: bool| migrate::RunOpts {
-        dry_run,
-        ignore_missing,
-        resume_from: None,
-    };
     match &cli.command {
-        Command::Init => unreachable!("handled above"),
-        Command::MigrateMake { name, extension } => {
-            migrate::make(&ctx, name, extension.map(|e| e.name()))
-        }
-        Command::MigrateLatest {
-            dry_run,
-            ignore_missing,
-            resume_from,
-        } => migrate::latest(
-            &ctx,
-            migrate::RunOpts {
-                resume_from: *resume_from,
-                ..opts(*dry_run, *ignore_missing)
-            },
-        ),
-        Command::MigrateRollback {
-            all,
-            dry_run,
-            ignore_missing,
-        } => migrate::rollback(&ctx, *all, opts(*dry_run, *ignore_missing)),
-        Command::MigrateUp {
-            name,
-            ignore_missing,
-            resume_from,
-        } => migrate::up(
-            &ctx,
-            name.as_deref(),
-            migrate::RunOpts {
-                resume_from: *resume_from,
-                ..opts(false, *ignore_missing)
-            },
-        ),
-        Command::MigrateDown { name } => migrate::down(&ctx, name.as_deref()),
-        Command::MigrateStatus { check } => migrate::status(&ctx, *check),
-        Command::MigrateList => migrate::list(&ctx),
-        Command::MigrateCurrentVersion => migrate::current_version(&ctx),
-        Command::MigrateUnlock => migrate::unlock(&ctx),
-        Command::MigrateAdopt {
-            from,
-            table,
-            dry_run,
-        } => migrate::knex::adopt(
-            &ctx,
-            match from {
-                cli::AdoptFrom::Dbmate => migrate::knex::From::Dbmate,
-                cli::AdoptFrom::Knex => migrate::knex::From::Knex,
-            },
-            table.as_deref(),
-            *dry_run,
-        ),
-        Command::MigrateSql { name, down } => migrate::sql(&ctx, name, *down),
         Command::SeedMake {
             name,
             extension,
@@ -201,6 +145,65 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
         Command::SeedStatus => seed::status(&ctx),
         Command::SeedUndo { name, all } => seed::undo(&ctx, name.as_deref(), *all),
         Command::SeedUnlock => seed::unlock(&ctx),
+        other => dispatch_migrate(&ctx, other),
+    }
+}
+
+/// The migrate commands.
+fn dispatch_migrate(ctx: &Ctx, command: &Command) -> Result<Report> {
+    let opts = |dry_run: bool, ignore_missing: bool, resume_from: Option<usize>| migrate::RunOpts {
+        dry_run,
+        ignore_missing,
+        resume_from,
+    };
+    match command {
+        Command::MigrateMake { name, extension } => {
+            migrate::make(ctx, name, extension.map(|e| e.name()))
+        }
+        Command::MigrateLatest {
+            dry_run,
+            ignore_missing,
+            resume_from,
+        } => migrate::latest(ctx, opts(*dry_run, *ignore_missing, *resume_from)),
+        Command::MigrateRollback {
+            all,
+            dry_run,
+            ignore_missing,
+        } => migrate::rollback(ctx, *all, opts(*dry_run, *ignore_missing, None)),
+        Command::MigrateUp {
+            name,
+            ignore_missing,
+            resume_from,
+        } => migrate::up(
+            ctx,
+            name.as_deref(),
+            opts(false, *ignore_missing, *resume_from),
+        ),
+        Command::MigrateDown { name } => migrate::down(ctx, name.as_deref()),
+        Command::MigrateStatus { check } => migrate::status(ctx, *check),
+        Command::MigrateList => migrate::list(ctx),
+        Command::MigrateCurrentVersion => migrate::current_version(ctx),
+        Command::MigrateUnlock => migrate::unlock(ctx),
+        Command::MigrateAdopt {
+            from,
+            table,
+            dry_run,
+        } => migrate::knex::adopt(
+            ctx,
+            match from {
+                cli::AdoptFrom::Dbmate => migrate::knex::From::Dbmate,
+                cli::AdoptFrom::Knex => migrate::knex::From::Knex,
+            },
+            table.as_deref(),
+            *dry_run,
+        ),
+        Command::MigrateSql { name, down } => migrate::sql(ctx, name, *down),
+        Command::Init
+        | Command::SeedMake { .. }
+        | Command::SeedRun { .. }
+        | Command::SeedStatus
+        | Command::SeedUndo { .. }
+        | Command::SeedUnlock => unreachable!("dispatched above"),
     }
 }
 
