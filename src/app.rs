@@ -134,7 +134,7 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
             force,
         } => seed::run(
             &ctx,
-            &seed::RunOpts {
+            &seed::SeedRunOpts {
                 specific: specific.clone(),
                 changed: *changed,
                 atomic: *atomic,
@@ -151,11 +151,12 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
 
 /// The migrate commands.
 fn dispatch_migrate(ctx: &Ctx, command: &Command) -> Result<Report> {
-    let opts = |dry_run: bool, ignore_missing: bool, resume_from: Option<usize>| migrate::RunOpts {
-        dry_run,
-        ignore_missing,
-        resume_from,
-    };
+    let opts =
+        |dry_run: bool, ignore_missing: bool, resume_from: Option<usize>| migrate::MigrateOpts {
+            dry_run,
+            ignore_missing,
+            resume_from,
+        };
     match command {
         Command::MigrateMake { name, extension } => {
             migrate::make(ctx, name, extension.map(|e| e.name()))

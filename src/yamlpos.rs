@@ -25,21 +25,21 @@ pub fn locate(text: &str, path: &[Seg]) -> Option<(usize, usize)> {
     for (i, seg) in path.iter().enumerate() {
         let last = i + 1 == path.len();
         match (&node.kind, seg) {
-            (Kind::Map(entries), Seg::Key(k)) => {
+            (NodeKind::Map(entries), Seg::Key(k)) => {
                 let (key, value) = entries
                     .iter()
-                    .find(|(key, _)| matches!(&key.kind, Kind::Scalar(s) if s == k))?;
+                    .find(|(key, _)| matches!(&key.kind, NodeKind::Scalar(s) if s == k))?;
                 if last {
                     return Some(key.pos);
                 }
                 node = value;
             }
-            (Kind::Seq(items), Seg::Index(n)) => node = items.get(*n)?,
+            (NodeKind::Seq(items), Seg::Index(n)) => node = items.get(*n)?,
             _ => return None,
         }
     }
     match node.kind {
-        Kind::Alias => None,
+        NodeKind::Alias => None,
         _ => Some(node.pos),
     }
 }
@@ -88,10 +88,10 @@ struct Node {
     pos: (usize, usize),
     /// Byte index of `pos`, to order a block mapping's start against its first key.
     index: usize,
-    kind: Kind,
+    kind: NodeKind,
 }
 
-enum Kind {
+enum NodeKind {
     Scalar(String),
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
@@ -104,7 +104,7 @@ enum Frame {
     Map(Node, Option<Node>),
 }
 
-fn node_at(m: Marker, kind: Kind) -> Node {
+fn node_at(m: Marker, kind: NodeKind) -> Node {
     Node {
         pos: (m.line(), m.col() + 1),
         index: m.index(),
@@ -121,14 +121,14 @@ fn load_first_document(text: &str) -> Option<Node> {
         let (event, mark) = parser.next_token().ok()?;
         let finished = match event {
             Event::StreamEnd => break,
-            Event::Scalar(value, ..) => Some(node_at(mark, Kind::Scalar(value))),
-            Event::Alias(_) => Some(node_at(mark, Kind::Alias)),
+            Event::Scalar(value, ..) => Some(node_at(mark, NodeKind::Scalar(value))),
+            Event::Alias(_) => Some(node_at(mark, NodeKind::Alias)),
             Event::SequenceStart(..) => {
-                stack.push(Frame::Seq(node_at(mark, Kind::Seq(Vec::new()))));
+                stack.push(Frame::Seq(node_at(mark, NodeKind::Seq(Vec::new()))));
                 None
             }
             Event::MappingStart(..) => {
-                stack.push(Frame::Map(node_at(mark, Kind::Map(Vec::new())), None));
+                stack.push(Frame::Map(node_at(mark, NodeKind::Map(Vec::new())), None));
                 None
             }
             Event::SequenceEnd | Event::MappingEnd => match stack.pop() {
@@ -136,7 +136,7 @@ fn load_first_document(text: &str) -> Option<Node> {
                 Some(Frame::Map(mut node, _)) => {
                     // A block mapping's start marker lies after its first key: point at the key.
                     let first = match &node.kind {
-                        Kind::Map(entries) => entries.first().map(|(k, _)| (k.pos, k.index)),
+                        NodeKind::Map(entries) => entries.first().map(|(k, _)| (k.pos, k.index)),
                         _ => None,
                     };
                     if let Some((pos, index)) = first {
@@ -160,14 +160,14 @@ fn load_first_document(text: &str) -> Option<Node> {
                 }
             }
             Some(Frame::Seq(seq)) => {
-                if let Kind::Seq(items) = &mut seq.kind {
+                if let NodeKind::Seq(items) = &mut seq.kind {
                     items.push(node);
                 }
             }
             Some(Frame::Map(map, pending)) => match pending.take() {
                 None => *pending = Some(node),
                 Some(key) => {
-                    if let Kind::Map(entries) = &mut map.kind {
+                    if let NodeKind::Map(entries) = &mut map.kind {
                         entries.push((key, node));
                     }
                 }

@@ -32,7 +32,7 @@ pub use status::{current_version, list, status};
 
 /// Flags shared by the commands that change the schema.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct RunOpts {
+pub struct MigrateOpts {
     pub dry_run: bool,
     pub ignore_missing: bool,
     /// `--resume-from N`: where a partial migration goes on (1-based statement).
@@ -123,7 +123,7 @@ fn warn_history(ctx: &Ctx, modified: &[String], missing: &[String]) {
     }
 }
 
-pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
+pub fn latest(ctx: &Ctx, opts: MigrateOpts) -> Result<Report> {
     let table = ctx.config.migrations.table_name.clone();
     if opts.dry_run {
         let files = source::list(ctx.config, ctx.out)?;
@@ -189,7 +189,7 @@ pub fn latest(ctx: &Ctx, opts: RunOpts) -> Result<Report> {
     })
 }
 
-pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
+pub fn rollback(ctx: &Ctx, all: bool, opts: MigrateOpts) -> Result<Report> {
     let files = source::list(ctx.config, ctx.out)?;
     let table = ctx.config.migrations.table_name.clone();
     let summary = |reverts: &[Revert<'_>], n: usize, verb: &str| -> String {
@@ -248,7 +248,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: RunOpts) -> Result<Report> {
     })
 }
 
-pub fn up(ctx: &Ctx, name: Option<&str>, opts: RunOpts) -> Result<Report> {
+pub fn up(ctx: &Ctx, name: Option<&str>, opts: MigrateOpts) -> Result<Report> {
     let files = source::list(ctx.config, ctx.out)?;
     let table = ctx.config.migrations.table_name.clone();
     locked(ctx, |d, rows| {

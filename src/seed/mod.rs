@@ -25,7 +25,7 @@ use plan::{Planned, PlannedBlock, TableFacts};
 use source::{ParsedSeed, Rows, SeedBody, SeedFile};
 
 #[derive(Debug, Clone, Default)]
-pub struct RunOpts {
+pub struct SeedRunOpts {
     pub specific: Vec<String>,
     pub changed: bool,
     pub atomic: bool,
@@ -113,7 +113,7 @@ fn parse_all(files: &[&SeedFile], dialect: db::Dialect) -> Result<Vec<ParsedSeed
     files.iter().map(|f| source::parse(f, dialect)).collect()
 }
 
-fn select<'a>(files: &'a [SeedFile], opts: &RunOpts) -> Result<Vec<&'a SeedFile>> {
+fn select<'a>(files: &'a [SeedFile], opts: &SeedRunOpts) -> Result<Vec<&'a SeedFile>> {
     if opts.specific.is_empty() {
         return Ok(files.iter().collect());
     }
@@ -128,7 +128,7 @@ fn select<'a>(files: &'a [SeedFile], opts: &RunOpts) -> Result<Vec<&'a SeedFile>
     Ok(chosen)
 }
 
-pub fn run(ctx: &Ctx, opts: &RunOpts) -> Result<Report> {
+pub fn run(ctx: &Ctx, opts: &SeedRunOpts) -> Result<Report> {
     let files = source::list(ctx.config, ctx.out)?;
     let chosen = select(&files, opts)?;
     let mut r = ctx.report("seed:run");
@@ -190,7 +190,7 @@ fn prepare(
     ctx: &Ctx,
     chosen: &[&SeedFile],
     rows: &[SeedRow],
-    opts: &RunOpts,
+    opts: &SeedRunOpts,
 ) -> Result<Vec<Planned>> {
     let parsed = parse_all(chosen, d.dialect())?;
     let parsed: Vec<ParsedSeed> = if opts.changed {

@@ -435,12 +435,12 @@ fn parse_sql(file: &SeedFile, text: &str, dialect: Dialect) -> Result<SeedBody> 
     Ok(SeedBody::Sql { run, undo })
 }
 
-struct Ctx<'a> {
+struct SeedText<'a> {
     file: &'a SeedFile,
     text: &'a str,
 }
 
-impl Ctx<'_> {
+impl SeedText<'_> {
     fn err(&self, path: &str, msg: impl std::fmt::Display) -> Error {
         let at = match locate(self.text, &parse_path(path)) {
             Some((line, _)) => format!(" line {line}"),
@@ -469,7 +469,7 @@ fn parse_yaml(file: &SeedFile, text: &str) -> Result<Vec<Block>> {
         let mut blocks = parse_yaml_document(file, text, &fast.header)?;
         if let [block] = blocks.as_mut_slice() {
             if matches!(&block.rows, Rows::Inline(r) if r.is_empty()) {
-                let cx = Ctx { file, text };
+                let cx = SeedText { file, text };
                 if let (Some(k), true) = (&block.key, block.mode.uses_key()) {
                     check_key_values(&cx, &block.prefix, k, &fast.rows)?;
                 }
@@ -484,7 +484,7 @@ fn parse_yaml(file: &SeedFile, text: &str) -> Result<Vec<Block>> {
 /// Parses `doc` (the file, or the file with its rows blanked out) with the full YAML parser;
 /// errors are located in `text`, the file as written.
 fn parse_yaml_document(file: &SeedFile, text: &str, doc: &str) -> Result<Vec<Block>> {
-    let cx = Ctx { file, text };
+    let cx = SeedText { file, text };
     if text.trim().is_empty() {
         return Err(
             Error::validation(format!("{}: the file is empty", file.display))
@@ -541,7 +541,7 @@ fn parse_yaml_document(file: &SeedFile, text: &str, doc: &str) -> Result<Vec<Blo
     }
 }
 
-fn string_list(cx: &Ctx<'_>, v: &Y, path: &str, what: &str) -> Result<Vec<String>> {
+fn string_list(cx: &SeedText<'_>, v: &Y, path: &str, what: &str) -> Result<Vec<String>> {
     let items: Vec<&Y> = match v {
         Y::String(_) => vec![v],
         Y::Sequence(s) => s.iter().collect(),
@@ -557,7 +557,7 @@ fn string_list(cx: &Ctx<'_>, v: &Y, path: &str, what: &str) -> Result<Vec<String
         .collect()
 }
 
-fn parse_block(cx: &Ctx<'_>, m: &Mapping, prefix: &str, number: usize) -> Result<Block> {
+fn parse_block(cx: &SeedText<'_>, m: &Mapping, prefix: &str, number: usize) -> Result<Block> {
     for k in m.keys() {
         let key = k.as_str().unwrap_or("?");
         if !BLOCK_KEYS.contains(&key) {
@@ -641,7 +641,7 @@ fn parse_block(cx: &Ctx<'_>, m: &Mapping, prefix: &str, number: usize) -> Result
 }
 
 /// Where a block's rows come from: `rows:` written in the file, or `rows_from:` a CSV file.
-fn parse_rows(cx: &Ctx<'_>, m: &Mapping, prefix: &str) -> Result<Rows> {
+fn parse_rows(cx: &SeedText<'_>, m: &Mapping, prefix: &str) -> Result<Rows> {
     Ok(match (m.get("rows"), m.get("rows_from")) {
         (Some(_), Some(_)) => {
             return Err(cx
@@ -727,7 +727,7 @@ pub trait KeyCheckCtx {
     fn error(&self, path: &str, msg: String) -> Error;
 }
 
-impl KeyCheckCtx for &Ctx<'_> {
+impl KeyCheckCtx for &SeedText<'_> {
     fn error(&self, path: &str, msg: String) -> Error {
         self.err(path, msg)
     }
@@ -738,7 +738,7 @@ pub struct SeedLocator<'a>(pub &'a ParsedSeed);
 
 impl KeyCheckCtx for SeedLocator<'_> {
     fn error(&self, path: &str, msg: String) -> Error {
-        Ctx {
+        SeedText {
             file: &self.0.file,
             text: &self.0.text,
         }
@@ -749,7 +749,7 @@ impl KeyCheckCtx for SeedLocator<'_> {
 impl ParsedSeed {
     /// A located error for a YAML path in this seed.
     pub fn error_at(&self, path: &str, msg: impl std::fmt::Display) -> Error {
-        Ctx {
+        SeedText {
             file: &self.file,
             text: &self.text,
         }

@@ -81,7 +81,7 @@ pub(super) enum T {
 
 /// What kind of statement is being read, for block tracking.
 #[derive(Clone, Copy, PartialEq, Debug)]
-pub(super) enum Kind {
+pub(super) enum StatementShape {
     /// No token yet.
     Start,
     /// Read `CREATE` and `n` more tokens, not yet known whether it has a compound body.
@@ -120,7 +120,7 @@ pub(super) struct Cur {
     pub(super) line: usize,
     /// End of the last significant token.
     pub(super) end: usize,
-    pub(super) kind: Kind,
+    pub(super) kind: StatementShape,
     /// Open blocks (their count is the depth; `;` splits only at depth 0).
     pub(super) blocks: Vec<Block>,
     pub(super) prev: Prev,

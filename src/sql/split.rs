@@ -1,7 +1,7 @@
 //! Splitting SQL text into statements: quotes, comments, `BEGIN … END` bodies, `DELIMITER`,
 //! the mysql client's commands.
 
-use super::blocks::{follow_block, keyword, Block, Cur, Kind, Kw, Prev, T};
+use super::blocks::{follow_block, keyword, Block, Cur, Kw, Prev, StatementShape, T};
 use super::client::{client_command, client_command_error, is_command_name, short_command};
 use super::lex::{find, is_blank, is_code_comment, is_word_byte, quoted_end};
 use super::{SplitError, Statement};
@@ -326,7 +326,7 @@ impl Splitter<'_> {
             start,
             line: start_line,
             end,
-            kind: Kind::Start,
+            kind: StatementShape::Start,
             blocks: Vec::new(),
             prev: Prev::Other,
             after_end: false,
@@ -337,32 +337,32 @@ impl Splitter<'_> {
             return;
         }
         match cur.kind {
-            Kind::Start => {
+            StatementShape::Start => {
                 cur.kind = match t {
-                    T::Word(Kw::Create) => Kind::Header(0),
-                    T::Word(Kw::Begin) if mysql => Kind::MaybeAnonymousBlock(0),
-                    _ => Kind::Plain,
+                    T::Word(Kw::Create) => StatementShape::Header(0),
+                    T::Word(Kw::Begin) if mysql => StatementShape::MaybeAnonymousBlock(0),
+                    _ => StatementShape::Plain,
                 }
             }
-            Kind::Header(n) => {
+            StatementShape::Header(n) => {
                 cur.kind = match t {
-                    T::Word(Kw::Routine) => Kind::Compound,
-                    T::Word(Kw::Plain) => Kind::Plain,
-                    _ if n >= 32 => Kind::Plain,
-                    _ => Kind::Header(n + 1),
+                    T::Word(Kw::Routine) => StatementShape::Compound,
+                    T::Word(Kw::Plain) => StatementShape::Plain,
+                    _ if n >= 32 => StatementShape::Plain,
+                    _ => StatementShape::Header(n + 1),
                 }
             }
-            Kind::MaybeAnonymousBlock(0) if t == T::Word(Kw::Not) => {
-                cur.kind = Kind::MaybeAnonymousBlock(1);
+            StatementShape::MaybeAnonymousBlock(0) if t == T::Word(Kw::Not) => {
+                cur.kind = StatementShape::MaybeAnonymousBlock(1);
             }
-            Kind::MaybeAnonymousBlock(1) if t == T::Word(Kw::Atomic) => {
-                cur.kind = Kind::Compound;
+            StatementShape::MaybeAnonymousBlock(1) if t == T::Word(Kw::Atomic) => {
+                cur.kind = StatementShape::Compound;
                 cur.blocks.push(Block::Statement);
                 cur.prev = Prev::StatementStart;
             }
-            Kind::MaybeAnonymousBlock(_) => cur.kind = Kind::Plain,
-            Kind::Plain => {}
-            Kind::Compound => follow_block(cur, t, mysql),
+            StatementShape::MaybeAnonymousBlock(_) => cur.kind = StatementShape::Plain,
+            StatementShape::Plain => {}
+            StatementShape::Compound => follow_block(cur, t, mysql),
         }
     }
 
