@@ -50,12 +50,6 @@ pub fn resume() {
     }
 }
 
-pub fn clear_hook() {
-    if let Ok(mut h) = HOOK.lock() {
-        *h = None;
-    }
-}
-
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)
 }

@@ -450,11 +450,8 @@ pub fn resolve<'a, T>(
     }
 }
 
-/// The first step checksums of a section: what a partial migration records.
-pub fn step_checksums(steps: &[Step]) -> Vec<String> {
-    steps.iter().map(step_checksum).collect()
-}
-
+/// A statement's own checksum (its text and parameters), chained into a partial
+/// migration's progress checksum.
 pub fn step_checksum(step: &Step) -> String {
     let mut h = Sha256::new();
     match &step.kind {
@@ -467,10 +464,6 @@ pub fn step_checksum(step: &Step) -> String {
         other => h.update(format!("{other:?}").as_bytes()),
     }
     hex(&h.finalize()[..8])
-}
-
-pub fn display_dir(config: &Config, dir: &Path) -> String {
-    config.display_path(dir)
 }
 
 #[cfg(test)]
