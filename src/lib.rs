@@ -22,6 +22,7 @@ pub mod schema;
 pub mod seed;
 pub mod session;
 pub mod sql;
+pub mod steps;
 pub mod text;
 pub mod track;
 pub mod value;

@@ -294,7 +294,7 @@ pub trait DdlSteps {
     fn rebuild_table(
         &mut self,
         table: &str,
-        _change: &crate::schema::TableChange,
+        _change: &crate::steps::TableChange,
         _trace: &mut dyn FnMut(&str),
     ) -> Result<()> {
         Err(Error::validation(format!(

@@ -1,10 +1,10 @@
 //! The YAML schema language: parse and validate migration files (`parse`) into operations
-//! (`ops`), render them to SQL per dialect (`render`), and rebuild SQLite tables for the changes SQLite cannot make in place
-//! (`rebuild`). Pure: no connection; the runner executes the steps.
+//! (`ops`), render them to SQL per dialect (`render`), with the changes SQLite cannot make in
+//! place handed to its driver as plain-data table rebuilds. Pure: no connection; the runner
+//! executes the steps.
 
 mod ops;
 mod parse;
-mod rebuild;
 mod render;
 
 #[cfg(test)]
@@ -16,12 +16,12 @@ use std::fmt;
 
 use crate::value::{Dialect, Value};
 
+pub use crate::steps::TableChange;
 pub use ops::{
     check_ident, default_index_name, Column, ColumnReference, ColumnType, CreateTable,
     DefaultValue, DropForeignKey, FkAction, ForeignKey, Index, Insert, Op, OpKind, SqlText,
     MAX_IDENT,
 };
-pub use rebuild::{sqlite_rebuild_statements, LiveTable, TableChange};
 
 /// An error in a YAML migration, located: `path` like `up[2].create_table.columns[1].type`,
 /// `line` 1-based in the file when known.
@@ -122,8 +122,8 @@ pub enum StepKind {
     /// One SQL statement (never more than one) with its bound parameters.
     Sql { sql: String, params: Vec<Value> },
     /// SQLite only: rebuild `table` per SQLite's documented 12-step procedure; its SQL depends on
-    /// the live definition, so the runner reads sqlite_master at run time and calls
-    /// [`sqlite_rebuild_statements`].
+    /// the live definition, so the SQLite driver reads sqlite_master at run time and writes
+    /// the statements (`db::sqlite::rebuild`).
     SqliteRebuild { table: String, change: TableChange },
     /// Delete these rows by the table's primary key, read from the live database at run time
     /// (the derived down of an `insert` without `key:` into a table not created in the same

@@ -443,7 +443,12 @@ fn add_column_that_sqlite_cannot_add_in_place_is_a_rebuild() {
                 origin: "up[0].add_column".into(),
                 kind: StepKind::SqliteRebuild {
                     table: "t".into(),
-                    change: TableChange::AddColumns(columns.clone())
+                    change: TableChange::AddColumns(
+                        columns
+                            .iter()
+                            .map(|c| render::rebuild_column("t", c))
+                            .collect()
+                    )
                 }
             }],
             "{col}"
@@ -496,11 +501,11 @@ fn drop_rename_alter_column() {
             sql_step(r#"ALTER TABLE "t" RENAME COLUMN "d" TO "e""#, vec![]),
             StepKind::SqliteRebuild {
                 table: "t".into(),
-                change: TableChange::AlterColumn(f.clone())
+                change: TableChange::AlterColumn(render::rebuild_column("t", f))
             },
             StepKind::SqliteRebuild {
                 table: "t".into(),
-                change: TableChange::AlterColumn(id.clone())
+                change: TableChange::AlterColumn(render::rebuild_column("t", id))
             },
         ]
     );
@@ -584,10 +589,10 @@ fn foreign_keys() {
         .map(|s| s.kind)
         .collect();
     assert!(
-        matches!(&kinds[0], StepKind::SqliteRebuild { table, change: TableChange::AddForeignKey(f) } if table == "posts" && f == fk)
+        matches!(&kinds[0], StepKind::SqliteRebuild { table, change: TableChange::AddForeignKey(f) } if table == "posts" && *f == render::rebuild_foreign_key(fk))
     );
     assert!(
-        matches!(&kinds[3], StepKind::SqliteRebuild { change: TableChange::DropForeignKey(d), .. } if d.name == "posts_pair" && d.spec.is_none())
+        matches!(&kinds[3], StepKind::SqliteRebuild { change: TableChange::DropForeignKey(d), .. } if d.name == "posts_pair" && d.ref_table.is_none())
     );
     assert_eq!(
         up(y, Mysql),
@@ -910,13 +915,17 @@ fn derived_down_of_every_reversible_op_on_sqlite() {
     assert_eq!(
         kinds,
         [
-            rebuild(TableChange::AddForeignKey(dropped.spec.clone().unwrap())),
-            rebuild(TableChange::DropForeignKey(DropForeignKey {
-                table: "c".into(),
-                name: "c_x_foreign".into(),
-                columns: vec!["x".into()],
-                spec: Some(added.clone()),
-            })),
+            rebuild(TableChange::AddForeignKey(render::rebuild_foreign_key(
+                dropped.spec.as_ref().unwrap()
+            ))),
+            rebuild(TableChange::DropForeignKey(
+                render::rebuild_drop_foreign_key(&DropForeignKey {
+                    table: "c".into(),
+                    name: "c_x_foreign".into(),
+                    columns: vec!["x".into()],
+                    spec: Some(added.clone()),
+                })
+            )),
             sql_step(r#"DROP INDEX "c_x_index""#, vec![]),
             sql_step(r#"ALTER TABLE "c" RENAME COLUMN "q" TO "p""#, vec![]),
             rebuild(TableChange::DropColumns(vec!["x".into()])),

@@ -1,17 +1,18 @@
 //! The migration session on SQLite (the runner's own connection), and the table rebuild of
 //! SQLite's 12-step procedure with its PRAGMAs.
 
+use super::rebuild::LiveTable;
 use super::SqliteDriver;
 use crate::db::{
     DbResult, DdlSteps, Dialect, Driver, Introspect, Session, Statements, TrackColumn, TrackKey,
     TrackType, Value,
 };
 use crate::error::{Error, Result};
-use crate::schema::TableChange;
+use crate::steps::TableChange;
 
 impl SqliteDriver {
     /// The table's `CREATE` statement and its indexes and triggers, for table rebuilds.
-    fn sqlite_master(&mut self, table: &str) -> DbResult<Option<crate::schema::LiveTable>> {
+    fn sqlite_master(&mut self, table: &str) -> DbResult<Option<LiveTable>> {
         let create = self.bind_and_run(
             "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?1",
             &[Value::Text(table.to_string())],
@@ -31,7 +32,7 @@ impl SqliteDriver {
                 )
             },
         )?;
-        Ok(Some(crate::schema::LiveTable {
+        Ok(Some(LiveTable {
             create_sql,
             dependents,
         }))
@@ -114,7 +115,7 @@ impl DdlSteps for SqliteDriver {
             .sqlite_master(table)
             .map_err(|e| e.into_error())?
             .ok_or_else(|| Error::database(format!("no such table: {table}")))?;
-        let statements = crate::schema::sqlite_rebuild_statements(table, change, &live)
+        let statements = super::rebuild::sqlite_rebuild_statements(table, change, &live)
             .map_err(Error::validation)?;
         // Renaming the rebuilt table must not rewrite references to the old one; only
         // during the rebuild (a plain rename_table should update them).

@@ -1,12 +1,13 @@
 //! SQLite through rusqlite (bundled): one connection, foreign keys on, double-quoted strings
 //! off, busy waits bounded. Everything SQLite-specific lives here: seed loading (`load`), the
 //! runner lock (`lock`), schema reads (`introspect`), the migration session and the table
-//! rebuild with its PRAGMAs (`ddl`).
+//! rebuild with its PRAGMAs (`ddl`, which runs the statements `rebuild` writes).
 
 mod ddl;
 mod introspect;
 mod load;
 mod lock;
+pub(crate) mod rebuild;
 
 pub use ddl::tracking_type;
 
