@@ -11,6 +11,14 @@ pub enum Dialect {
 }
 
 impl Dialect {
+    /// The engine's name, for messages: "SQLite", "MySQL".
+    pub fn engine(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "SQLite",
+            Dialect::Mysql => "MySQL",
+        }
+    }
+
     /// The short name used in YAML (`sql: {sqlite: …, mysql: …}`) and in messages.
     pub fn name(self) -> &'static str {
         match self {

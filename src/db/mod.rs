@@ -220,6 +220,16 @@ pub trait Statements: Introspect {
         Ok(before)
     }
 
+    /// Makes row-lock waits of this session short (a second), so a wait for another tool's
+    /// transaction never outlasts lockTimeout; returns what to restore.
+    fn shorten_lock_waits(&mut self) -> DbResult<Option<Value>> {
+        Ok(None)
+    }
+
+    fn restore_lock_waits(&mut self, _saved: Option<Value>) -> DbResult<()> {
+        Ok(())
+    }
+
     /// Whether running `sql` in a session in state `before` may commit anything.
     fn may_commit(&self, sql: &str, before: Session) -> bool;
 
@@ -281,6 +291,22 @@ pub trait DdlSteps {
 
     /// What follows a tracking table's column list (MySQL: its engine and charset).
     fn tracking_table_options(&self) -> &'static str {
+        ""
+    }
+
+    /// Knex's own lock table, as Knex's table-creator makes it on this engine
+    /// (`increments('index')`, `integer('is_locked')`).
+    fn knex_lock_table_sql(&self, table: &str) -> String;
+
+    /// `INSERT OR IGNORE` / `INSERT IGNORE`.
+    fn insert_ignore(&self) -> &'static str;
+
+    /// `INSERT OR REPLACE` / `REPLACE`.
+    fn insert_or_replace(&self) -> &'static str;
+
+    /// What makes a read lock what it reads until the commit (MySQL: ` FOR UPDATE`; SQLite's
+    /// write transaction holds the whole database already).
+    fn locking_read(&self) -> &'static str {
         ""
     }
 

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use crate::db::{Dialect, Driver, Session};
+use crate::db::{Driver, Session};
 use crate::error::{Error, Kind, Result};
 use crate::interrupt;
 use crate::report::Output;
@@ -69,16 +69,9 @@ fn non_transactional_reason(d: &dyn Driver, section: &Section) -> Option<String>
     ddl.map(|origin| {
         format!(
             "{} commits DDL statements implicitly ({origin} is one), so a transaction cannot undo them",
-            engine_name(d.dialect())
+            d.dialect().engine()
         )
     })
-}
-
-fn engine_name(d: Dialect) -> &'static str {
-    match d {
-        Dialect::Sqlite => "SQLite",
-        Dialect::Mysql => "MySQL",
-    }
 }
 
 /// One statement-by-statement run of a job: what every step of it needs to know.

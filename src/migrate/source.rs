@@ -388,9 +388,13 @@ fn parse_sql(
         let body = markers::body(text, &all, &m.at);
         let transaction = m.transaction.unwrap_or(default_tx);
         let stmts = markers::split(&file.display, body, m.at.line + 1, dialect)?;
-        // MySQL runs a section with COMMIT (which commits implicitly) statement by
-        // statement anyway; only SQLite would wrap it in a transaction.
-        if transaction && dialect == Dialect::Sqlite {
+        // A section with a statement the engine commits implicitly (MySQL's COMMIT is
+        // one) runs statement by statement anyway; only one furrow wraps is refused.
+        let wrapped = transaction
+            && !stmts
+                .iter()
+                .any(|s| crate::sql::commits_implicitly(dialect, &s.sql));
+        if wrapped {
             if let Some(s) = markers::transaction_control(&stmts) {
                 return Err(markers::statement_error(
                     &file.display,

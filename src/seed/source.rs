@@ -422,12 +422,15 @@ fn parse_sql(file: &SeedFile, text: &str, dialect: Dialect) -> Result<SeedBody> 
             )
             .hint("remove it"));
         }
-        if dialect == Dialect::Mysql && crate::sql::commits_implicitly_mysql(&s.sql) {
+        if crate::sql::commits_implicitly(dialect, &s.sql) {
             return Err(markers::statement_error(
                 &file.display,
                 s,
                 3,
-                "is DDL, which MySQL commits implicitly, so the seed could be left half-loaded",
+                &format!(
+                    "is DDL, which {} commits implicitly, so the seed could be left half-loaded",
+                    dialect.engine()
+                ),
             )
             .hint("put schema changes in a migration; seeds load data"));
         }

@@ -85,6 +85,15 @@ fn completion_tail(toks: &[Tok]) -> bool {
 ///
 /// Also true: `SET autocommit = 1`, replication control (START/STOP REPLICA|SLAVE,
 /// CHANGE MASTER|REPLICATION SOURCE). False: `DROP PREPARE`, `RESET PERSIST`.
+/// Whether the engine of `dialect` commits on its own around this statement (MySQL's DDL,
+/// LOCK TABLES, transaction control …; SQLite never does).
+pub fn commits_implicitly(dialect: crate::value::Dialect, sql: &str) -> bool {
+    match dialect {
+        crate::value::Dialect::Mysql => commits_implicitly_mysql(sql),
+        crate::value::Dialect::Sqlite => false,
+    }
+}
+
 pub fn commits_implicitly_mysql(sql: &str) -> bool {
     let toks = tokens(sql, 12);
     let words: Vec<&str> = toks

@@ -18,7 +18,8 @@ mod split;
 use std::fmt;
 
 pub use classify::{
-    commits_implicitly_mysql, created_or_dropped, first_word, is_transaction_control, leading_words,
+    commits_implicitly, commits_implicitly_mysql, created_or_dropped, first_word,
+    is_transaction_control, leading_words,
 };
 pub use split::split;
 

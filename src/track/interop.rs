@@ -11,7 +11,7 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use super::{col, ensure_table, LOCK_COLUMNS, MIGRATION_COLUMNS};
-use crate::db::{DbError, Dialect, Driver, Holder, LockSpec, Value};
+use crate::db::{DbError, Driver, Holder, LockSpec, Value};
 use crate::db::{TrackColumn, TrackType};
 use crate::error::{Error, Kind, Result};
 use crate::report::Output;
@@ -125,25 +125,6 @@ const CLAIM_ID: i64 = 2;
 /// replaces that row, which voids the claim).
 const CLAIM_COLUMNS: &[TrackColumn] = &[col("knex_index", TrackType::BigInt, false)];
 
-fn create_knex_lock_sql(dialect: Dialect, table: &str) -> String {
-    // Knex's table-creator: increments('index').primary(), integer('is_locked').
-    let q = |c: &str| dialect.quote_ident(c);
-    match dialect {
-        Dialect::Sqlite => format!(
-            "CREATE TABLE IF NOT EXISTS {} ({} integer not null primary key autoincrement, {} integer)",
-            q(table),
-            q("index"),
-            q("is_locked")
-        ),
-        Dialect::Mysql => format!(
-            "CREATE TABLE IF NOT EXISTS {} ({} int unsigned not null auto_increment primary key, {} int) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
-            q(table),
-            q("index"),
-            q("is_locked")
-        ),
-    }
-}
-
 /// Creates Knex's lock table and its one row as Knex would, and furrow's own lock table.
 pub(super) fn ensure_knex_lock_tables(
     d: &mut dyn Driver,
@@ -158,7 +139,7 @@ pub(super) fn ensure_knex_lock_tables(
             .context(format!("cannot prepare Knex's lock table `{knex}`"))
     };
     if lock_columns.is_empty() {
-        d.execute(&create_knex_lock_sql(dialect, &knex), &[])
+        d.execute(&d.knex_lock_table_sql(&knex), &[])
             .map_err(fail)?;
     } else if lock_columns.iter().any(|c| c == "owner") {
         // An older furrow added its columns and its holder rows here; Knex never writes NULL.
@@ -172,13 +153,10 @@ pub(super) fn ensure_knex_lock_tables(
         .query(&format!("SELECT COUNT(*) FROM {}", q(&knex)), &[])
         .map_err(fail)?;
     if super::int(&rows[0][0]) == Some(0) {
-        let ignore = match dialect {
-            Dialect::Sqlite => "OR IGNORE",
-            Dialect::Mysql => "IGNORE",
-        };
         d.execute(
             &format!(
-                "INSERT {ignore} INTO {} ({}, {}) VALUES (1, 0)",
+                "{} INTO {} ({}, {}) VALUES (1, 0)",
+                d.insert_ignore(),
                 q(&knex),
                 q("index"),
                 q("is_locked")
@@ -320,38 +298,6 @@ fn in_transaction<T>(
     }
 }
 
-/// MySQL: Knex holds its row in an open transaction while its migrations run (its
-/// default); a lock wait of its own must not outlast lockTimeout, so each try waits 1s.
-struct ShortLockWaits {
-    saved: Option<Value>,
-}
-
-impl ShortLockWaits {
-    fn set(d: &mut dyn Driver) -> std::result::Result<Self, DbError> {
-        if d.dialect() != Dialect::Mysql {
-            return Ok(ShortLockWaits { saved: None });
-        }
-        let saved = d
-            .query("SELECT @@SESSION.innodb_lock_wait_timeout", &[])?
-            .into_iter()
-            .next()
-            .and_then(|r| r.into_iter().next())
-            .and_then(|v| super::int(&v))
-            .map(Value::Int);
-        d.execute("SET SESSION innodb_lock_wait_timeout = 1", &[])?;
-        Ok(ShortLockWaits { saved })
-    }
-
-    fn restore(self, d: &mut dyn Driver) -> std::result::Result<(), DbError> {
-        match self.saved {
-            Some(v) => d
-                .execute("SET SESSION innodb_lock_wait_timeout = ?", &[v])
-                .map(|_| ()),
-            None => Ok(()),
-        }
-    }
-}
-
 /// Takes Knex's lock, holding furrow's: first undoes an `is_locked` left by a furrow that
 /// died holding it (furrow's lock is ours now, so its holder is gone), then waits for Knex up
 /// to lockTimeout.
@@ -362,9 +308,11 @@ fn acquire_knex(
     me: &Holder,
     out: &Output,
 ) -> Result<()> {
-    let waits = ShortLockWaits::set(d)?;
+    // Knex (on MySQL) holds its row in an open transaction while its migrations run: a
+    // lock wait of our own must not outlast lockTimeout, so each try waits briefly.
+    let saved = d.shorten_lock_waits()?;
     let result = acquire_knex_waiting(d, spec, knex, me, out);
-    let restored = waits.restore(d).map_err(|e| e.into_error());
+    let restored = d.restore_lock_waits(saved).map_err(|e| e.into_error());
     result.and(restored)
 }
 
@@ -473,10 +421,7 @@ fn try_knex_lock(
 ) -> std::result::Result<bool, DbError> {
     let dialect = d.dialect();
     let q = |c: &str| dialect.quote_ident(c);
-    let lock_read = match dialect {
-        Dialect::Mysql => " FOR UPDATE",
-        Dialect::Sqlite => "",
-    };
+    let lock_read = d.locking_read();
     let free = d.query(
         &format!(
             "SELECT MIN({}) FROM {} WHERE {} = 0{lock_read}",
@@ -501,10 +446,7 @@ fn try_knex_lock(
     if changed == 0 {
         return Ok(false);
     }
-    let upsert = match dialect {
-        Dialect::Sqlite => "INSERT OR REPLACE",
-        Dialect::Mysql => "REPLACE",
-    };
+    let upsert = d.insert_or_replace();
     d.execute(
         &format!(
             "{upsert} INTO {} ({}, {}, {}, {}, {}, {}) VALUES (?, ?, ?, ?, ?, ?)",
@@ -619,12 +561,6 @@ pub fn insert_adopted(
     .map_err(|e| e.into_error().context(format!("cannot record `{name}`")))
 }
 
-/// For the DDL unit test: Knex's lock table as furrow creates it.
-#[cfg(test)]
-fn knex_lock_ddl(dialect: Dialect) -> String {
-    create_knex_lock_sql(dialect, "knex_migrations_lock")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -681,7 +617,7 @@ mod tests {
     #[test]
     fn knex_lock_table_ddl_is_knexs() {
         assert_eq!(
-            knex_lock_ddl(Dialect::Sqlite),
+            crate::db::sqlite::knex_lock_table("knex_migrations_lock"),
             "CREATE TABLE IF NOT EXISTS \"knex_migrations_lock\" (\"index\" integer not null primary key autoincrement, \"is_locked\" integer)"
         );
     }

@@ -36,6 +36,28 @@ impl DdlSteps for MysqlDriver {
         TABLE_OPTIONS
     }
 
+    fn knex_lock_table_sql(&self, table: &str) -> String {
+        let q = |c: &str| Dialect::Mysql.quote_ident(c);
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} ({} int unsigned not null auto_increment primary key, {} int){TABLE_OPTIONS}",
+            q(table),
+            q("index"),
+            q("is_locked")
+        )
+    }
+
+    fn insert_ignore(&self) -> &'static str {
+        "INSERT IGNORE"
+    }
+
+    fn insert_or_replace(&self) -> &'static str {
+        "REPLACE"
+    }
+
+    fn locking_read(&self) -> &'static str {
+        " FOR UPDATE"
+    }
+
     fn drop_index_if_exists(
         &mut self,
         table: &str,

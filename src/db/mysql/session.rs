@@ -5,7 +5,7 @@ use mysql::prelude::Queryable;
 use mysql::Conn;
 
 use super::{db_err, MysqlDriver};
-use crate::db::{DbError, DbResult, Dialect, Driver, Session, Statements};
+use crate::db::{DbError, DbResult, Dialect, Driver, Session, Statements, Value};
 
 /// How a statement changes the transaction state of its session.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +86,31 @@ impl MysqlDriver {
 }
 
 impl Statements for MysqlDriver {
+    fn shorten_lock_waits(&mut self) -> DbResult<Option<Value>> {
+        let saved = self
+            .query("SELECT @@SESSION.innodb_lock_wait_timeout", &[])?
+            .into_iter()
+            .next()
+            .and_then(|r| r.into_iter().next())
+            .and_then(|v| match v {
+                Value::Int(i) => Some(Value::Int(i)),
+                // The server may answer as text: the variable takes only an integer.
+                Value::Text(t) => t.trim().parse().ok().map(Value::Int),
+                _ => None,
+            });
+        self.execute("SET SESSION innodb_lock_wait_timeout = 1", &[])?;
+        Ok(saved)
+    }
+
+    fn restore_lock_waits(&mut self, saved: Option<Value>) -> DbResult<()> {
+        match saved {
+            Some(v) => self
+                .execute("SET SESSION innodb_lock_wait_timeout = ?", &[v])
+                .map(|_| ()),
+            None => Ok(()),
+        }
+    }
+
     fn commits_implicitly(&self, sql: &str) -> bool {
         crate::sql::commits_implicitly_mysql(sql)
     }

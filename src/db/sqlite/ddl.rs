@@ -94,9 +94,32 @@ pub fn tracking_type(c: &TrackColumn) -> String {
     out
 }
 
+/// Knex's lock table as Knex's table-creator makes it on SQLite.
+pub fn knex_lock_table(table: &str) -> String {
+    let q = |c: &str| Dialect::Sqlite.quote_ident(c);
+    format!(
+        "CREATE TABLE IF NOT EXISTS {} ({} integer not null primary key autoincrement, {} integer)",
+        q(table),
+        q("index"),
+        q("is_locked")
+    )
+}
+
 impl DdlSteps for SqliteDriver {
     fn tracking_type(&self, c: &TrackColumn) -> String {
         tracking_type(c)
+    }
+
+    fn knex_lock_table_sql(&self, table: &str) -> String {
+        knex_lock_table(table)
+    }
+
+    fn insert_ignore(&self) -> &'static str {
+        "INSERT OR IGNORE"
+    }
+
+    fn insert_or_replace(&self) -> &'static str {
+        "INSERT OR REPLACE"
     }
 
     fn prepare_rebuilds(&mut self, on: bool) -> DbResult<()> {

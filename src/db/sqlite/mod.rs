@@ -9,7 +9,7 @@ mod load;
 mod lock;
 pub(crate) mod rebuild;
 
-pub use ddl::tracking_type;
+pub use ddl::{knex_lock_table, tracking_type};
 
 use std::time::Duration;
 
