@@ -303,49 +303,7 @@ pub fn load_by_lookup(
     src: &mut (dyn RowSource + Send),
     progress: &mut dyn FnMut(u64),
 ) -> Result<LoadStats, LoadError> {
-    let dialect = d.dialect();
-    let q = |c: &str| dialect.quote_ident(c);
-    let key_idx: Vec<usize> = spec
-        .key
-        .iter()
-        .map(|k| spec.columns.iter().position(|c| c == k).unwrap_or(0))
-        .collect();
-    let rest_idx: Vec<usize> = (0..spec.columns.len())
-        .filter(|i| !key_idx.contains(i))
-        .collect();
-    let key_where: Vec<String> = spec.key.iter().map(|k| format!("{} = ?", q(k))).collect();
-    let exists = format!(
-        "SELECT COUNT(*) FROM {} WHERE {}",
-        q(spec.table),
-        key_where.join(" AND ")
-    );
-    let insert = insert_sql(
-        dialect,
-        &LoadSpec {
-            mode: SeedMode::Insert,
-            ..spec.clone()
-        },
-        1,
-    );
-    let update = if rest_idx.is_empty() {
-        None
-    } else {
-        let set: Vec<String> = rest_idx
-            .iter()
-            .map(|&i| format!("{} = ?", q(&spec.columns[i])))
-            .collect();
-        let same_all: Vec<String> = rest_idx
-            .iter()
-            .map(|&i| same(dialect, &spec.columns[i]))
-            .collect();
-        Some(format!(
-            "UPDATE {} SET {} WHERE {} AND NOT ({})",
-            q(spec.table),
-            set.join(", "),
-            key_where.join(" AND "),
-            same_all.join(" AND ")
-        ))
-    };
+    let sql = LookupSql::new(d.dialect(), spec);
     let mut stats = LoadStats::default();
     let mut n = 0u64;
     while let Some(row) = src.next_row().map_err(|e| LoadError {
@@ -357,20 +315,20 @@ pub fn load_by_lookup(
             error: e.into_error(),
             rows: (n, n),
         };
-        let key_vals: Vec<Value> = key_idx.iter().map(|&i| row[i].clone()).collect();
-        let found = d.query(&exists, &key_vals).map_err(fail)?;
+        let key_vals: Vec<Value> = sql.key_idx.iter().map(|&i| row[i].clone()).collect();
+        let found = d.query(&sql.exists, &key_vals).map_err(fail)?;
         let count = match found.first().and_then(|r| r.first()) {
             Some(Value::Int(i)) => *i,
             Some(Value::Text(s)) => s.parse().unwrap_or(0),
             _ => 0,
         };
         if count == 0 {
-            d.execute(&insert, row).map_err(fail)?;
+            d.execute(&sql.insert, row).map_err(fail)?;
             stats.inserted += 1;
-        } else if let (SeedMode::Upsert, Some(update)) = (spec.mode, &update) {
-            let mut params: Vec<Value> = rest_idx.iter().map(|&i| row[i].clone()).collect();
+        } else if let (SeedMode::Upsert, Some(update)) = (spec.mode, &sql.update) {
+            let mut params: Vec<Value> = sql.rest_idx.iter().map(|&i| row[i].clone()).collect();
             params.extend(key_vals);
-            params.extend(rest_idx.iter().map(|&i| row[i].clone()));
+            params.extend(sql.rest_idx.iter().map(|&i| row[i].clone()));
             let changed = d.execute(update, &params).map_err(fail)?;
             if changed > 0 {
                 stats.updated += 1;
@@ -390,6 +348,68 @@ pub fn load_by_lookup(
     }
     progress(n);
     Ok(stats)
+}
+
+/// The statements of a keyed load without a unique index: look the key up, then insert,
+/// or update the other columns when they differ.
+struct LookupSql {
+    key_idx: Vec<usize>,
+    rest_idx: Vec<usize>,
+    exists: String,
+    insert: String,
+    update: Option<String>,
+}
+
+impl LookupSql {
+    fn new(dialect: Dialect, spec: &LoadSpec<'_>) -> LookupSql {
+        let q = |c: &str| dialect.quote_ident(c);
+        let key_idx: Vec<usize> = spec
+            .key
+            .iter()
+            .map(|k| spec.columns.iter().position(|c| c == k).unwrap_or(0))
+            .collect();
+        let rest_idx: Vec<usize> = (0..spec.columns.len())
+            .filter(|i| !key_idx.contains(i))
+            .collect();
+        let key_where: Vec<String> = spec.key.iter().map(|k| format!("{} = ?", q(k))).collect();
+        let exists = format!(
+            "SELECT COUNT(*) FROM {} WHERE {}",
+            q(spec.table),
+            key_where.join(" AND ")
+        );
+        let insert = insert_sql(
+            dialect,
+            &LoadSpec {
+                mode: SeedMode::Insert,
+                ..spec.clone()
+            },
+            1,
+        );
+        let update = (!rest_idx.is_empty()).then(|| {
+            let set: Vec<String> = rest_idx
+                .iter()
+                .map(|&i| format!("{} = ?", q(&spec.columns[i])))
+                .collect();
+            let same_all: Vec<String> = rest_idx
+                .iter()
+                .map(|&i| same(dialect, &spec.columns[i]))
+                .collect();
+            format!(
+                "UPDATE {} SET {} WHERE {} AND NOT ({})",
+                q(spec.table),
+                set.join(", "),
+                key_where.join(" AND "),
+                same_all.join(" AND ")
+            )
+        });
+        LookupSql {
+            key_idx,
+            rest_idx,
+            exists,
+            insert,
+            update,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -77,26 +77,8 @@ pub fn split(text: &str) -> Option<FastRows> {
             return None;
         }
     }
-    // Big lists are read in two halves, on two cores.
     let region = &text[region_start..region_end];
-    let rows = if region.len() > 256 * 1024 {
-        let mid = region.len() / 2;
-        let cut =
-            memchr::memchr(b'\n', &region.as_bytes()[mid..]).map_or(region.len(), |i| mid + i + 1);
-        let (first, second) = region.split_at(cut);
-        let (a, b) = std::thread::scope(|s| {
-            let h = s.spawn(|| parse_items(second));
-            (parse_items(first), h.join().ok().flatten())
-        });
-        let (mut a, b) = (a?, b?);
-        if a.1.is_some() && b.1.is_some() && a.1 != b.1 {
-            return None; // items at different indentation: not a list we understand
-        }
-        a.0.append(b.0);
-        a.0
-    } else {
-        parse_items(region)?.0
-    };
+    let rows = read_region(region)?;
     let mut header = String::with_capacity(rows_start + 64 + (bytes.len() - region_end));
     header.push_str(&text[..rows_start]);
     header.push_str("rows: []\n");
@@ -106,6 +88,27 @@ pub fn split(text: &str) -> Option<FastRows> {
     ));
     header.push_str(&text[region_end..]);
     Some(FastRows { header, rows })
+}
+
+/// Reads the list items of the `rows:` region; big lists in two halves, on two cores.
+fn read_region(region: &str) -> Option<InlineRows> {
+    if region.len() <= 256 * 1024 {
+        return Some(parse_items(region)?.0);
+    }
+    let mid = region.len() / 2;
+    let cut =
+        memchr::memchr(b'\n', &region.as_bytes()[mid..]).map_or(region.len(), |i| mid + i + 1);
+    let (first, second) = region.split_at(cut);
+    let (a, b) = std::thread::scope(|s| {
+        let h = s.spawn(|| parse_items(second));
+        (parse_items(first), h.join().ok().flatten())
+    });
+    let (mut a, b) = (a?, b?);
+    if a.1.is_some() && b.1.is_some() && a.1 != b.1 {
+        return None; // items at different indentation: not a list we understand
+    }
+    a.0.append(b.0);
+    Some(a.0)
 }
 
 /// Characters libyaml refuses ("control characters are not allowed": C0 controls but tab and

@@ -560,6 +560,42 @@ fn string_list(cx: &SeedText<'_>, v: &Y, path: &str, what: &str) -> Result<Vec<S
         .collect()
 }
 
+/// `table:` of a block: a valid table name.
+fn block_table(cx: &SeedText<'_>, m: &Mapping, prefix: &str) -> Result<String> {
+    match m.get("table") {
+        Some(Y::String(t))
+            if crate::config::valid_identifier(t) || crate::schema::check_ident(t).is_ok() =>
+        {
+            Ok(t.clone())
+        }
+        Some(_) => Err(cx.err(&join(prefix, "table"), "`table` must be a table name")),
+        None => Err(cx
+            .err(prefix, "no `table:`")
+            .hint("name the table the rows go into: `table: accounts`")),
+    }
+}
+
+/// `mode:` of a block (upsert when absent).
+fn block_mode(cx: &SeedText<'_>, m: &Mapping, prefix: &str) -> Result<SeedMode> {
+    match m.get("mode") {
+        None => Ok(SeedMode::Upsert),
+        Some(Y::String(s)) => SeedMode::parse(s).ok_or_else(|| {
+            cx.err(
+                &join(prefix, "mode"),
+                format!(
+                    "unknown mode `{s}`{}; modes: {}",
+                    did_you_mean(s, SeedMode::NAMES),
+                    SeedMode::NAMES.join(", ")
+                ),
+            )
+        }),
+        Some(_) => Err(cx.err(
+            &join(prefix, "mode"),
+            "`mode` must be one of upsert, insert_missing, replace, insert",
+        )),
+    }
+}
+
 fn parse_block(cx: &SeedText<'_>, m: &Mapping, prefix: &str, number: usize) -> Result<Block> {
     for k in m.keys() {
         let key = k.as_str().unwrap_or("?");
@@ -572,38 +608,8 @@ fn parse_block(cx: &SeedText<'_>, m: &Mapping, prefix: &str, number: usize) -> R
                 .hint(format!("a seed block has: {}", BLOCK_KEYS.join(", "))));
         }
     }
-    let table = match m.get("table") {
-        Some(Y::String(t))
-            if crate::config::valid_identifier(t) || crate::schema::check_ident(t).is_ok() =>
-        {
-            t.clone()
-        }
-        Some(_) => return Err(cx.err(&join(prefix, "table"), "`table` must be a table name")),
-        None => {
-            return Err(cx
-                .err(prefix, "no `table:`")
-                .hint("name the table the rows go into: `table: accounts`"))
-        }
-    };
-    let mode = match m.get("mode") {
-        None => SeedMode::Upsert,
-        Some(Y::String(s)) => SeedMode::parse(s).ok_or_else(|| {
-            cx.err(
-                &join(prefix, "mode"),
-                format!(
-                    "unknown mode `{s}`{}; modes: {}",
-                    did_you_mean(s, SeedMode::NAMES),
-                    SeedMode::NAMES.join(", ")
-                ),
-            )
-        })?,
-        Some(_) => {
-            return Err(cx.err(
-                &join(prefix, "mode"),
-                "`mode` must be one of upsert, insert_missing, replace, insert",
-            ))
-        }
-    };
+    let table = block_table(cx, m, prefix)?;
+    let mode = block_mode(cx, m, prefix)?;
     let key = m
         .get("key")
         .map(|v| string_list(cx, v, &join(prefix, "key"), "key columns"))

@@ -39,80 +39,85 @@ fn connect_error(m: &MysqlConn, e: &mysql::Error) -> Error {
         }
     }
     match (e, io_kind) {
-        (_, Some((kind, io))) => match kind {
-            std::io::ErrorKind::ConnectionRefused => Error::connection(format!(
-                "cannot connect to MySQL at {at} as user `{user}`: connection refused"
-            ))
-            .hint(format!(
-                "is the server running and listening on port {}? If it runs in Docker, use the published port (e.g. 3307 for `3307:3306`)",
-                m.port
-            )),
-            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Error::connection(
-                format!(
-                    "cannot connect to MySQL at {at} as user `{user}`: no answer within {}s",
-                    CONNECT_TIMEOUT.as_secs()
-                ),
-            )
-            .hint("check the host name and port, and that no firewall drops the connection"),
-            std::io::ErrorKind::NotFound if m.socket.is_some() => Error::connection(format!(
-                "cannot connect to MySQL through {at}: the socket does not exist"
-            ))
-            .hint("is the server running? check `socketPath`"),
-            _ => Error::connection(format!(
-                "cannot connect to MySQL at {at} as user `{user}`: {io}"
-            ))
-            .hint("check the host name and port in the knexfile's connection"),
-        },
-        (mysql::Error::DriverError(mysql::DriverError::ConnectTimeout), _) => Error::connection(
-            format!(
-                "cannot connect to MySQL at {at} as user `{user}`: no answer within {}s",
-                CONNECT_TIMEOUT.as_secs()
-            ),
-        )
-        .hint("check the host name and port, and that no firewall drops the connection"),
+        (_, Some((kind, io))) => network_error(m, kind, &io),
+        (mysql::Error::DriverError(mysql::DriverError::ConnectTimeout), _) => {
+            network_error(m, std::io::ErrorKind::TimedOut, "")
+        }
         (mysql::Error::DriverError(mysql::DriverError::TlsNotSupported), _) => Error::connection(
             format!("cannot connect to MySQL at {at}: the server does not offer TLS, but ssl mode `{}` requires it", m.ssl_mode.name()),
         )
         .hint("enable TLS on the server, or use `ssl: { mode: preferred }` / `disabled`"),
-        (mysql::Error::MySqlError(me), _) => match me.code {
-            1045 => Error::connection(format!(
-                "access denied for user `{user}` at {at} (MySQL error 1045): {}",
-                me.message
-            ))
-            .hint(if m.ssl_mode == SslMode::Disabled {
-                "check the user and password (e.g. the DB_PASSWORD variable) and the user's allowed hosts; if the account requires TLS, set `ssl: { mode: required }` (?ssl-mode=required)"
-            } else {
-                "check the user and password (e.g. the DB_PASSWORD variable) and the user's allowed hosts"
-            }),
-            1049 => {
-                let db = m.database.clone().unwrap_or_default();
-                Error::connection(format!("unknown database `{db}` at {at} (MySQL error 1049)"))
-                    .hint(format!(
-                        "create it: CREATE DATABASE `{db}` CHARACTER SET utf8mb4; (or fix the database name)"
-                    ))
-            }
-            1044 => Error::connection(format!(
-                "user `{user}` may not use database `{}` at {at}: {}",
-                m.database.clone().unwrap_or_default(),
-                me.message
-            ))
-            .hint("GRANT the user privileges on that database"),
-            3159 => Error::connection(format!(
-                "the server at {at} requires TLS for user `{user}`: {}",
-                me.message
-            ))
-            .hint("set `ssl: { mode: required }` (or ?ssl-mode=required in the URL)"),
-            _ => Error::connection(format!(
-                "cannot connect to MySQL at {at} as user `{user}`: {}",
-                me.message
-            )),
-        },
+        (mysql::Error::MySqlError(me), _) => server_refusal(m, me),
         (mysql::Error::TlsError(t), _) => Error::connection(format!(
             "TLS with the MySQL server at {at} failed: {t}"
         ))
         .hint("check `ssl.ca` (the CA that signed the server's certificate) and the ssl mode"),
         (other, _) => Error::connection(format!(
             "cannot connect to MySQL at {at} as user `{user}`: {other}"
+        )),
+    }
+}
+
+/// The server could not be reached: refused, no answer, no socket.
+fn network_error(m: &MysqlConn, kind: std::io::ErrorKind, io: &str) -> Error {
+    let (at, user) = (where_(m), &m.user);
+    match kind {
+        std::io::ErrorKind::ConnectionRefused => Error::connection(format!(
+            "cannot connect to MySQL at {at} as user `{user}`: connection refused"
+        ))
+        .hint(format!(
+            "is the server running and listening on port {}? If it runs in Docker, use the published port (e.g. 3307 for `3307:3306`)",
+            m.port
+        )),
+        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => Error::connection(
+            format!(
+                "cannot connect to MySQL at {at} as user `{user}`: no answer within {}s",
+                CONNECT_TIMEOUT.as_secs()
+            ),
+        )
+        .hint("check the host name and port, and that no firewall drops the connection"),
+        std::io::ErrorKind::NotFound if m.socket.is_some() => Error::connection(format!(
+            "cannot connect to MySQL through {at}: the socket does not exist"
+        ))
+        .hint("is the server running? check `socketPath`"),
+        _ => Error::connection(format!(
+            "cannot connect to MySQL at {at} as user `{user}`: {io}"
+        ))
+        .hint("check the host name and port in the knexfile's connection"),
+    }
+}
+
+/// The server answered, and refused: access, database, privileges, TLS.
+fn server_refusal(m: &MysqlConn, me: &mysql::MySqlError) -> Error {
+    let (at, user) = (where_(m), &m.user);
+    let db = m.database.clone().unwrap_or_default();
+    match me.code {
+        1045 => Error::connection(format!(
+            "access denied for user `{user}` at {at} (MySQL error 1045): {}",
+            me.message
+        ))
+        .hint(if m.ssl_mode == SslMode::Disabled {
+            "check the user and password (e.g. the DB_PASSWORD variable) and the user's allowed hosts; if the account requires TLS, set `ssl: { mode: required }` (?ssl-mode=required)"
+        } else {
+            "check the user and password (e.g. the DB_PASSWORD variable) and the user's allowed hosts"
+        }),
+        1049 => Error::connection(format!("unknown database `{db}` at {at} (MySQL error 1049)"))
+            .hint(format!(
+                "create it: CREATE DATABASE `{db}` CHARACTER SET utf8mb4; (or fix the database name)"
+            )),
+        1044 => Error::connection(format!(
+            "user `{user}` may not use database `{db}` at {at}: {}",
+            me.message
+        ))
+        .hint("GRANT the user privileges on that database"),
+        3159 => Error::connection(format!(
+            "the server at {at} requires TLS for user `{user}`: {}",
+            me.message
+        ))
+        .hint("set `ssl: { mode: required }` (or ?ssl-mode=required in the URL)"),
+        _ => Error::connection(format!(
+            "cannot connect to MySQL at {at} as user `{user}`: {}",
+            me.message
         )),
     }
 }
