@@ -6,14 +6,16 @@
 # No systemd, no fixed port, nothing left behind.
 
 mariadb_install() {
-  if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then
+  if { command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; } \
+    && [ -f /usr/lib/galera/libgalera_smm.so ] && command -v rsync >/dev/null 2>&1; then
     return 0
   fi
-  echo "== installing mariadb-server (mariadbd is missing)"
+  echo "== installing mariadb-server, galera-4 and rsync (missing)"
   local sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q mariadb-server mariadb-client >/dev/null
+  # galera-4 comes with mariadb-server; rsync moves a cluster node's state to a joiner.
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q mariadb-server mariadb-client galera-4 rsync >/dev/null
 }
 
 mariadb_free_port() {

@@ -11,15 +11,17 @@ pub struct Holder {
     pub pid: i64,
     /// When the lock was taken (UTC).
     pub since: String,
+    /// The cluster node it holds the lock through (Galera's `wsrep_node_name`), if any.
+    pub node: String,
 }
 
 impl fmt::Display for Holder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "process {} on host {} (since {} UTC)",
-            self.pid, self.host, self.since
-        )
+        write!(f, "process {} on host {}", self.pid, self.host)?;
+        if !self.node.is_empty() {
+            write!(f, ", through cluster node {}", self.node)?;
+        }
+        write!(f, " (since {} UTC)", self.since)
     }
 }
 
@@ -78,6 +80,7 @@ pub fn me() -> Holder {
         host,
         pid,
         since: crate::clock::now_utc(),
+        node: String::new(),
     }
 }
 

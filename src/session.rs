@@ -55,6 +55,7 @@ impl Tracked for Migrations {
             &config.migrations.table_name,
             &config.database_key(),
             config.migrations.lock_timeout,
+            config.migrations.lock_lease,
         )
     }
     fn complete(d: &mut dyn Driver, table: &str) -> Result<()> {
@@ -103,6 +104,7 @@ impl Tracked for Seeds {
                 &config.seeds.table_name,
                 &config.database_key(),
                 config.seeds.lock_timeout,
+                config.seeds.lock_lease,
             ),
             knex: None,
         })

@@ -77,6 +77,10 @@ const LOCK_COLUMNS: &[TrackColumn] = &[
     col("host", VarChar(255), true),
     col("pid", BigInt, true),
     col("acquired_at", VarChar(32), true),
+    // A cluster's lease row: the node the holder went through, and until when (the
+    // server's clock, ms since the epoch) the lease holds unless renewed.
+    col("node", VarChar(64), false),
+    col("expires_at", BigInt, false),
 ];
 
 fn create_table_sql(d: &dyn Driver, table: &str, cols: &[TrackColumn]) -> String {
@@ -109,6 +113,22 @@ fn table_sql(
 
 /// Creates a tracking table, or adds the columns an older or Knex-written one lacks.
 fn ensure_table(d: &mut dyn Driver, table: &str, cols: &[TrackColumn]) -> Result<()> {
+    retry_conflicts(|| ensure_table_once(d, table, cols))
+}
+
+/// Runs an idempotent step again while it loses to a concurrent one: on Galera a statement
+/// that holds a table another node's DDL needs is aborted (error 1213, "deadlock").
+pub fn retry_conflicts<T>(mut step: impl FnMut() -> Result<T>) -> Result<T> {
+    let mut tries = 0;
+    loop {
+        match step() {
+            Err(e) if tries < 5 && conflict(&e) => tries += 1,
+            other => return other,
+        }
+    }
+}
+
+fn ensure_table_once(d: &mut dyn Driver, table: &str, cols: &[TrackColumn]) -> Result<()> {
     let dialect = d.dialect();
     let existing = d.columns(table)?;
     if existing.is_empty() {
@@ -196,7 +216,7 @@ pub fn lock_table(table: &str) -> String {
 }
 
 /// The lock of one runner kind on one database.
-pub fn lock_spec(table: &str, database: &str, timeout: Duration) -> LockSpec {
+pub fn lock_spec(table: &str, database: &str, timeout: Duration, lease: Duration) -> LockSpec {
     LockSpec {
         table: lock_table(table),
         // MySQL lock names are at most 64 characters.
@@ -205,6 +225,7 @@ pub fn lock_spec(table: &str, database: &str, timeout: Duration) -> LockSpec {
             .take(64)
             .collect(),
         timeout,
+        lease,
     }
 }
 
@@ -311,6 +332,12 @@ pub struct AppliedRow {
     pub statement_running: Option<i64>,
 }
 
+/// A deadlock, or on Galera a certification conflict (MySQL error 1213): the transaction was
+/// rolled back whole, and running it again is safe.
+pub fn conflict(e: &Error) -> bool {
+    e.message.contains("(MySQL error 1213)")
+}
+
 /// The error recorded for a statement that Ctrl-C stopped: it did not commit, and the file
 /// needs no fix before the run goes on.
 pub const INTERRUPTED: &str = "interrupted by Ctrl-C";
@@ -355,6 +382,15 @@ fn int(v: &Value) -> Option<i64> {
 
 /// Every row of a tracking table: these columns, in this order.
 fn select_all(
+    d: &mut dyn Driver,
+    table: &str,
+    columns: &[&str],
+    order_by: &str,
+) -> Result<Vec<Vec<Value>>> {
+    retry_conflicts(|| select_all_once(d, table, columns, order_by))
+}
+
+fn select_all_once(
     d: &mut dyn Driver,
     table: &str,
     columns: &[&str],
@@ -574,6 +610,18 @@ pub fn record_migration(
     })
 }
 
+/// `record_migration` on a connection in autocommit (the runner's own): on Galera such a
+/// one-row write can lose a certification race to a replicated DDL statement (error 1213),
+/// and is simply written again.
+pub fn record_progress(
+    d: &mut dyn Driver,
+    table: &str,
+    r: &MigrationRecord<'_>,
+    exists: bool,
+) -> Result<()> {
+    retry_conflicts(|| record_migration(d, table, r, exists))
+}
+
 pub fn delete_migration(d: &mut dyn Driver, table: &str, name: &str) -> Result<()> {
     delete_row(d, table, name).map_err(|e| e.context(format!("cannot remove the row of `{name}`")))
 }
@@ -751,7 +799,7 @@ mod tests {
         );
         assert_eq!(
             s,
-            "CREATE TABLE IF NOT EXISTS \"t_lock\" (\"id\" INTEGER PRIMARY KEY, \"owner\" VARCHAR(255) NOT NULL, \"host\" VARCHAR(255) NOT NULL, \"pid\" BIGINT NOT NULL, \"acquired_at\" VARCHAR(32) NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS \"t_lock\" (\"id\" INTEGER PRIMARY KEY, \"owner\" VARCHAR(255) NOT NULL, \"host\" VARCHAR(255) NOT NULL, \"pid\" BIGINT NOT NULL, \"acquired_at\" VARCHAR(32) NOT NULL, \"node\" VARCHAR(64), \"expires_at\" BIGINT)"
         );
         let m = table_sql(
             Dialect::Mysql,

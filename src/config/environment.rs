@@ -41,12 +41,13 @@ const ENV_IGNORED: [&str; 12] = [
     "compileSqlOnError",
     "fetchAsString",
 ];
-const MIGRATIONS_KEYS: [&str; 7] = [
+const MIGRATIONS_KEYS: [&str; 8] = [
     "directory",
     "tableName",
     "extension",
     "disableTransactions",
     "lockTimeout",
+    "lockLease",
     "checksums",
     "table_name",
 ];
@@ -59,12 +60,13 @@ const MIGRATIONS_IGNORED: [&str; 7] = [
     "migrationSource",
     "timestampFilenamePrefix",
 ];
-const SEEDS_KEYS: [&str; 7] = [
+const SEEDS_KEYS: [&str; 8] = [
     "directory",
     "tableName",
     "extension",
     "recursive",
     "lockTimeout",
+    "lockLease",
     "timestampFilenamePrefix",
     "table_name",
 ];
@@ -235,6 +237,7 @@ fn migrations(
         extension: "yaml".into(),
         disable_transactions: false,
         lock_timeout: Duration::from_secs(60),
+        lock_lease: Duration::from_secs(30),
         checksums: ChecksumPolicy::Warn,
     };
     let Some(m) = map.get("migrations") else {
@@ -252,6 +255,7 @@ fn migrations(
             "extension" => migrations.extension = extension(v, file, &kp)?,
             "disableTransactions" => migrations.disable_transactions = boolean(v, file, &kp)?,
             "lockTimeout" => migrations.lock_timeout = seconds(v, file, &kp)?,
+            "lockLease" => migrations.lock_lease = seconds(v, file, &kp)?,
             "checksums" => {
                 migrations.checksums = match scalar_string(v).as_deref() {
                     Some("warn") => ChecksumPolicy::Warn,
@@ -278,6 +282,7 @@ fn seeds(map: &Mapping, base_dir: &Path, file: &KnexFile, prefix: &[Seg]) -> Res
         extension: "yaml".into(),
         recursive: false,
         lock_timeout: Duration::from_secs(60),
+        lock_lease: Duration::from_secs(30),
         timestamp_filename_prefix: false,
     };
     let Some(s) = map.get("seeds") else {
@@ -295,6 +300,7 @@ fn seeds(map: &Mapping, base_dir: &Path, file: &KnexFile, prefix: &[Seg]) -> Res
             "extension" => seeds.extension = extension(v, file, &kp)?,
             "recursive" => seeds.recursive = boolean(v, file, &kp)?,
             "lockTimeout" => seeds.lock_timeout = seconds(v, file, &kp)?,
+            "lockLease" => seeds.lock_lease = seconds(v, file, &kp)?,
             "timestampFilenamePrefix" => seeds.timestamp_filename_prefix = boolean(v, file, &kp)?,
             _ => {}
         }

@@ -47,6 +47,8 @@ pub struct MigrationsConfig {
     pub extension: String,
     pub disable_transactions: bool,
     pub lock_timeout: Duration,
+    /// How long a cluster lock (Galera's lease row) outlives a holder that stopped renewing it.
+    pub lock_lease: Duration,
     pub checksums: ChecksumPolicy,
 }
 
@@ -57,6 +59,8 @@ pub struct SeedsConfig {
     pub extension: String,
     pub recursive: bool,
     pub lock_timeout: Duration,
+    /// How long a cluster lock (Galera's lease row) outlives a holder that stopped renewing it.
+    pub lock_lease: Duration,
     pub timestamp_filename_prefix: bool,
 }
 

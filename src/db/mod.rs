@@ -81,6 +81,8 @@ pub struct LockSpec {
     /// A name unique to this database and runner kind (MySQL's GET_LOCK name).
     pub name: String,
     pub timeout: Duration,
+    /// On a cluster (Galera), how long the lease row holds without being renewed.
+    pub lease: Duration,
 }
 
 /// How to open the database.

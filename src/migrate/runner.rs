@@ -203,7 +203,21 @@ impl<'a> Runner<'a> {
             self.w().prepare_rebuilds(true)?;
         }
         let result = match non_transactional_reason(self.w(), &job.section) {
-            None => self.run_transactional(job, dir, batch, rebuilds, started),
+            None => {
+                // A transaction that lost a deadlock or, on Galera, a certification conflict
+                // (another node's DDL or write came first) was rolled back whole: run it again.
+                let mut tries = 0;
+                loop {
+                    let r = self.run_transactional(job, dir, batch, rebuilds, started);
+                    match r {
+                        Err(e) if tries < 3 && track::conflict(&e) => {
+                            tries += 1;
+                            let _ = self.w().reset_session();
+                        }
+                        r => break r,
+                    }
+                }
+            }
             Some(reason) => self.run_statementwise(job, dir, batch, &reason, started),
         };
         if rebuilds {
@@ -318,7 +332,7 @@ impl<'a> Runner<'a> {
             progress_checksum: Some(&p.durable_hash),
             statement_running: Some(running as i64),
         };
-        track::record_migration(self.driver, self.table, &rec, p.row_exists)?;
+        track::record_progress(self.driver, self.table, &rec, p.row_exists)?;
         p.row_exists = true;
         Ok(())
     }
@@ -589,7 +603,7 @@ impl<'a> Runner<'a> {
             Direction::Up if nothing && job.skip == 0 && !job.row_exists => {
                 track::delete_migration(self.driver, self.table, &file.name)
             }
-            Direction::Up => track::record_migration(
+            Direction::Up => track::record_progress(
                 self.driver,
                 self.table,
                 &MigrationRecord {
@@ -694,7 +708,7 @@ impl<'a> Runner<'a> {
         match dir {
             Direction::Up => {
                 let rec = self.record_of(job, dir, batch, started);
-                track::record_migration(self.driver, self.table, &rec, exists)
+                track::record_progress(self.driver, self.table, &rec, exists)
             }
             Direction::Down => track::delete_migration(self.driver, self.table, &job.file.name),
         }

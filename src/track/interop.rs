@@ -205,8 +205,9 @@ pub fn migration_lock(
     table: &str,
     database: &str,
     timeout: Duration,
+    lease: Duration,
 ) -> Result<MigrationLock> {
-    let mut spec = super::lock_spec(table, database, timeout);
+    let mut spec = super::lock_spec(table, database, timeout, lease);
     let cols = column_names(d, &spec.table)?;
     if cols.iter().any(|c| c.eq_ignore_ascii_case("is_locked")) {
         let knex = std::mem::replace(&mut spec.table, furrow_lock_table(table));

@@ -7,6 +7,7 @@ mod support;
 mod client;
 mod config;
 mod files;
+mod galera;
 mod knex;
 mod migrate;
 mod mysql;

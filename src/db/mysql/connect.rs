@@ -205,6 +205,9 @@ impl MysqlDriver {
             in_tx: false,
             max_packet: None,
             has_in_transaction_var: true,
+            cluster: None,
+            cluster_checked: false,
+            renewer: None,
         })
     }
 }

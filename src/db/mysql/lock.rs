@@ -1,7 +1,15 @@
 //! The runner lock: GET_LOCK on the runner's own connection (the server frees it when the
-//! connection dies), and a row that says who holds it.
+//! connection dies), and a row that says who holds it. On a Galera cluster GET_LOCK is
+//! local to one node, so the row itself is the lock: a lease, taken in a short transaction
+//! (a certification conflict at COMMIT, error 1213, means another runner won), renewed while
+//! the holder works, and taken over once it expires (a holder killed, a node lost).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
 
 use mysql::prelude::Queryable;
+use mysql::Conn;
 
 use super::MysqlDriver;
 use crate::db::{DbError, DbResult, Dialect, Driver, Holder, LockSpec, RunnerLock, Value};
@@ -9,7 +17,7 @@ use crate::db::{DbError, DbResult, Dialect, Driver, Holder, LockSpec, RunnerLock
 impl MysqlDriver {
     fn holder(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>> {
         let sql = format!(
-            "SELECT owner, host, pid, acquired_at FROM {} WHERE id = 1",
+            "SELECT owner, host, pid, acquired_at, COALESCE(node, '') FROM {} WHERE id = 1",
             Dialect::Mysql.quote_ident(&spec.table)
         );
         let rows = self.query(&sql, &[])?;
@@ -28,6 +36,7 @@ impl MysqlDriver {
                     _ => 0,
                 },
                 since: text(&r[3]),
+                node: text(&r[4]),
             }
         }))
     }
@@ -75,6 +84,9 @@ impl MysqlDriver {
 
 impl RunnerLock for MysqlDriver {
     fn try_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>> {
+        if self.cluster()?.is_some() {
+            return self.try_lease(spec, me);
+        }
         // GET_LOCK belongs to this connection: the server frees it when the runner dies.
         if self.get_lock(spec, me)? {
             return Ok(None);
@@ -98,12 +110,7 @@ impl RunnerLock for MysqlDriver {
                 }
             }
         }
-        let mut holder = row.unwrap_or(Holder {
-            owner: String::new(),
-            host: "?".into(),
-            pid: 0,
-            since: "?".into(),
-        });
+        let mut holder = row.unwrap_or_else(unknown_holder);
         if let Some(id) = conn_id {
             holder.host = format!("{} (MySQL connection {id})", holder.host);
         }
@@ -112,6 +119,9 @@ impl RunnerLock for MysqlDriver {
 
     fn release_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<()> {
         let _ = self.rollback();
+        if self.cluster.is_some() {
+            return self.release_lease(spec, me);
+        }
         let sql = format!(
             "DELETE FROM {} WHERE id = 1 AND owner = ?",
             Dialect::Mysql.quote_ident(&spec.table)
@@ -123,6 +133,18 @@ impl RunnerLock for MysqlDriver {
 
     fn force_unlock(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>> {
         let held = self.holder(spec)?;
+        if self.cluster()?.is_some() {
+            if let (Some(h), false) = (&held, self.lease_expired(spec)?) {
+                return Err(DbError::new(format!(
+                    "the lease `{}` is held by {h}, and renewed while it runs; it expires {}s after that runner stops",
+                    spec.table,
+                    spec.lease.as_secs()
+                )));
+            }
+            let sql = format!("DELETE FROM {}", Dialect::Mysql.quote_ident(&spec.table));
+            self.execute(&sql, &[])?;
+            return Ok(held);
+        }
         if let Some(id) = self.lock_user(spec)? {
             let who = held
                 .as_ref()
@@ -137,5 +159,221 @@ impl RunnerLock for MysqlDriver {
         let sql = format!("DELETE FROM {}", Dialect::Mysql.quote_ident(&spec.table));
         self.execute(&sql, &[])?;
         Ok(held)
+    }
+}
+
+/// An integer result, whichever protocol sent it (the text protocol sends digits).
+fn int(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) => *i,
+        Value::Text(t) => t.trim().parse().unwrap_or(-1),
+        _ => -1,
+    }
+}
+
+/// A placeholder for a holder whose row could not be read (yet).
+fn unknown_holder() -> Holder {
+    Holder {
+        owner: String::new(),
+        host: "?".into(),
+        pid: 0,
+        since: "?".into(),
+        node: String::new(),
+    }
+}
+
+/// A Galera node furrow is connected to.
+#[derive(Debug, Clone)]
+pub(super) struct Cluster {
+    node: String,
+}
+
+/// MySQL error 1213: on Galera, a certification conflict (another node's transaction on the
+/// same row committed first), or a brute-force abort.
+fn lost_race(e: &DbError) -> bool {
+    e.code.as_deref() == Some("1213")
+}
+
+/// The server's clock, in ms since the epoch, as SQL (every node of a cluster agrees on it
+/// as far as NTP does; the runners' own clocks need not).
+const NOW_MS: &str = "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
+
+impl MysqlDriver {
+    /// Whether this is a Galera node (asked once). On one, reads wait until the node has
+    /// applied every write committed anywhere before them (`wsrep_sync_wait`).
+    fn cluster(&mut self) -> DbResult<Option<Cluster>> {
+        if let Some(c) = &self.cluster {
+            return Ok(Some(c.clone()));
+        }
+        if self.cluster_checked {
+            return Ok(None);
+        }
+        self.cluster_checked = true;
+        let row: Option<(String, String)> = match self
+            .conn
+            .query_first("SELECT @@wsrep_on, @@wsrep_node_name")
+        {
+            Ok(r) => r,
+            // 1193: no such variable (not MariaDB, or no wsrep).
+            Err(mysql::Error::MySqlError(e)) if e.code == 1193 => None,
+            Err(e) => return Err(super::db_err(e)),
+        };
+        match row {
+            Some((on, node)) if on == "1" || on.eq_ignore_ascii_case("ON") => {
+                self.conn
+                    .query_drop("SET SESSION wsrep_sync_wait = 1")
+                    .map_err(super::db_err)?;
+                let c = Cluster { node };
+                self.cluster = Some(c.clone());
+                Ok(Some(c))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn lease_expired(&mut self, spec: &LockSpec) -> DbResult<bool> {
+        let rows = self.query(
+            &format!(
+                "SELECT COALESCE(expires_at, 0) <= {NOW_MS} FROM {} WHERE id = 1",
+                Dialect::Mysql.quote_ident(&spec.table)
+            ),
+            &[],
+        )?;
+        Ok(rows.first().and_then(|r| r.first()).map(int) != Some(0))
+    }
+
+    /// One try at the lease: free, expired, ours, or left by a process of this host that is
+    /// gone → take it; else say who holds it.
+    fn try_lease(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>> {
+        let node = self
+            .cluster
+            .as_ref()
+            .map(|c| c.node.clone())
+            .unwrap_or_default();
+        self.begin()?;
+        let attempt = self.lease_in_transaction(spec, me, &node);
+        let outcome = match attempt {
+            Ok(Some(holder)) => {
+                self.rollback()?;
+                return Ok(Some(holder));
+            }
+            Ok(None) => self.commit(),
+            Err(e) => {
+                let _ = self.rollback();
+                Err(e)
+            }
+        };
+        match outcome {
+            Ok(()) => {
+                self.renewer = Some(Renewer::start(self.opts.clone(), spec, me)?);
+                Ok(None)
+            }
+            // Another runner took it at the same moment, through another node: it won.
+            Err(e) if lost_race(&e) => Ok(Some(self.holder(spec)?.unwrap_or_else(unknown_holder))),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn lease_in_transaction(
+        &mut self,
+        spec: &LockSpec,
+        me: &Holder,
+        node: &str,
+    ) -> DbResult<Option<Holder>> {
+        let t = Dialect::Mysql.quote_ident(&spec.table);
+        let rows = self.query(
+            &format!("SELECT COALESCE(expires_at, 0) <= {NOW_MS} FROM {t} WHERE id = 1 FOR UPDATE"),
+            &[],
+        )?;
+        let expired = rows.first().and_then(|r| r.first()).map(int) != Some(0);
+        if !rows.is_empty() && !expired {
+            if let Some(h) = self.holder(spec)? {
+                let gone = h.host == me.host && !crate::process::holder_alive(&h);
+                if h.owner != me.owner && !gone {
+                    return Ok(Some(h));
+                }
+            }
+        }
+        self.execute(
+            &format!(
+                "REPLACE INTO {t} (id, owner, host, pid, acquired_at, node, expires_at) \
+                 VALUES (1, ?, ?, ?, ?, ?, {NOW_MS} + ?)"
+            ),
+            &[
+                Value::Text(me.owner.clone()),
+                Value::Text(me.host.clone()),
+                Value::Int(me.pid),
+                Value::Text(me.since.clone()),
+                Value::Text(node.to_string()),
+                Value::Int(spec.lease.as_millis() as i64),
+            ],
+        )?;
+        Ok(None)
+    }
+
+    fn release_lease(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<()> {
+        // Stop renewing first: the renewal must not bring the row back.
+        self.renewer = None;
+        let sql = format!(
+            "DELETE FROM {} WHERE id = 1 AND owner = ?",
+            Dialect::Mysql.quote_ident(&spec.table)
+        );
+        let mut tries = 0;
+        loop {
+            match self.execute(&sql, &[Value::Text(me.owner.clone())]) {
+                Ok(_) => return Ok(()),
+                Err(e) if lost_race(&e) && tries < 10 => tries += 1,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+/// Renews a lease row every third of the lease, from a thread and a connection of its own
+/// (the runner's connections are busy with the work); stops when dropped.
+pub(super) struct Renewer {
+    stop: Arc<AtomicBool>,
+    handle: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Renewer {
+    fn start(opts: mysql::OptsBuilder, spec: &LockSpec, me: &Holder) -> DbResult<Renewer> {
+        let mut conn = Conn::new(opts).map_err(super::db_err)?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&stop);
+        let sql = format!(
+            "UPDATE {} SET expires_at = {NOW_MS} + ? WHERE id = 1 AND owner = ?",
+            Dialect::Mysql.quote_ident(&spec.table)
+        );
+        let lease_ms = spec.lease.as_millis() as i64;
+        let owner = me.owner.clone();
+        let every = (spec.lease / 3).max(Duration::from_millis(100));
+        let handle = std::thread::spawn(move || {
+            let step = Duration::from_millis(50);
+            let mut waited = Duration::ZERO;
+            while !flag.load(Ordering::SeqCst) {
+                std::thread::sleep(step);
+                waited += step;
+                if waited < every {
+                    continue;
+                }
+                waited = Duration::ZERO;
+                // A lost race or a passing error is retried at the next tick.
+                let _ = conn.exec_drop(sql.as_str(), (lease_ms, owner.as_str()));
+            }
+        });
+        Ok(Renewer {
+            stop,
+            handle: Some(handle),
+        })
+    }
+}
+
+impl Drop for Renewer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
     }
 }

@@ -28,6 +28,12 @@ pub struct MysqlDriver {
     max_packet: Option<usize>,
     /// The server has `@@in_transaction` (MariaDB); MySQL needs another way to ask.
     has_in_transaction_var: bool,
+    /// A Galera node (`@@wsrep_on`), and its name: the lock is a lease row then.
+    cluster: Option<lock::Cluster>,
+    /// Whether `cluster` was asked already.
+    cluster_checked: bool,
+    /// Renews the lease while this runner holds it.
+    renewer: Option<lock::Renewer>,
 }
 
 fn to_mysql(v: &Value) -> mysql::Value {
@@ -165,6 +171,25 @@ impl MysqlDriver {
 
     /// Runs a statement and drains every result set, so no error goes unseen.
     fn run(&mut self, sql: &str, values: &[Value]) -> DbResult<(u64, Vec<Vec<Value>>)> {
+        // A read outside a transaction that a Galera node aborted for another node's DDL
+        // (error 1213) changed nothing: it runs again.
+        let mut tries = 0;
+        loop {
+            match self.run_once(sql, values) {
+                Err(e)
+                    if tries < 5
+                        && !self.in_tx
+                        && e.code.as_deref() == Some("1213")
+                        && matches!(crate::sql::first_word(sql).as_str(), "SELECT" | "SHOW") =>
+                {
+                    tries += 1
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn run_once(&mut self, sql: &str, values: &[Value]) -> DbResult<(u64, Vec<Vec<Value>>)> {
         let mut rows = Vec::new();
         let affected = if values.is_empty() {
             // The text protocol: some statements (CREATE TRIGGER, procedures …) cannot be prepared.

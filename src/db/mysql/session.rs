@@ -124,6 +124,9 @@ impl Statements for MysqlDriver {
             in_tx: false,
             max_packet: self.max_packet,
             has_in_transaction_var: self.has_in_transaction_var,
+            cluster: None,
+            cluster_checked: false,
+            renewer: None,
         })))
     }
 

@@ -15,6 +15,7 @@ impl SqliteDriver {
             host: r.get(1).unwrap_or_default(),
             pid: r.get(2).unwrap_or_default(),
             since: r.get(3).unwrap_or_default(),
+            node: String::new(),
         })?;
         Ok(rows.into_iter().next())
     }
