@@ -177,6 +177,9 @@ pub trait RunnerLock {
 
     /// `migrate:unlock`: clears the lock whoever holds it; returns who held it.
     fn force_unlock(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>>;
+
+    /// Who holds the lock right now, if a live runner does (for `migrate:status`).
+    fn current_holder(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>>;
 }
 
 /// Loading seed rows.

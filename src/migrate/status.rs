@@ -35,10 +35,25 @@ pub(super) fn read_state(ctx: &Ctx) -> Result<(Vec<MigrationFile>, Vec<AppliedRo
 }
 
 pub fn status(ctx: &Ctx, check: bool) -> Result<Report> {
-    let (files, rows) = read_state(ctx)?;
+    let (files, (rows, holder)) = with_files(ctx, || {
+        let (mut d, rows) = session::read::<Migrations>(ctx)?;
+        let lock = <Migrations as session::Tracked>::lock(&mut *d, ctx.config)?;
+        let holder = d.current_holder(&lock.spec)?;
+        Ok((rows, holder))
+    })?;
     let knex_files = knex::knex_files(ctx.config, &rows);
     let items = plan::status(&files, &rows, &knex_files);
     let mut r = ctx.report("migrate:status");
+    if let Some(h) = &holder {
+        r.line(
+            Style::Attention,
+            format!("A runner holds the migration lock: {h}"),
+        );
+        r.set(
+            "lock_holder",
+            json!({"host": h.host, "pid": h.pid, "since": h.since, "node": h.node}),
+        );
+    }
     let mut json_items = Vec::new();
     let mut counts = std::collections::BTreeMap::<&str, usize>::new();
     for it in &items {

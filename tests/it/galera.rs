@@ -255,6 +255,15 @@ fn a_killed_holder_is_replaced_after_its_lease() {
         wait_for(60, || running(&mut admin)),
         "the first runner is inside the migration"
     );
+    // Status, through another node, names the holder and the node it runs through.
+    let status = to_run(p.command(2, &["migrate:status"]).output().unwrap());
+    assert_eq!(status.code, 0, "{}", status.all());
+    assert!(
+        status.stdout.contains("A runner holds the migration lock")
+            && status.stdout.contains("through cluster node node1"),
+        "{}",
+        status.all()
+    );
     first.kill().unwrap(); // SIGKILL: its lease is no longer renewed
     first.wait().unwrap();
     // As if it had run on another machine, where nobody can see that its process is gone:

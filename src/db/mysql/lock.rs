@@ -83,6 +83,22 @@ impl MysqlDriver {
 }
 
 impl RunnerLock for MysqlDriver {
+    fn current_holder(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>> {
+        if !crate::db::Introspect::table_exists(self, &spec.table)? {
+            return Ok(None);
+        }
+        if self.cluster()?.is_some() {
+            if self.lease_expired(spec)? {
+                return Ok(None);
+            }
+            return self.holder(spec);
+        }
+        match self.lock_user(spec)? {
+            Some(_) => Ok(self.holder(spec)?.or_else(|| Some(unknown_holder()))),
+            None => Ok(None),
+        }
+    }
+
     fn try_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>> {
         if self.cluster()?.is_some() {
             return self.try_lease(spec, me);
@@ -250,26 +266,31 @@ impl MysqlDriver {
             .as_ref()
             .map(|c| c.node.clone())
             .unwrap_or_default();
-        self.begin()?;
-        let attempt = self.lease_in_transaction(spec, me, &node);
-        let outcome = match attempt {
-            Ok(Some(holder)) => {
-                self.rollback()?;
-                return Ok(Some(holder));
-            }
-            Ok(None) => self.commit(),
-            Err(e) => {
-                let _ = self.rollback();
-                Err(e)
-            }
-        };
-        match outcome {
-            Ok(()) => {
+        let result = self
+            .begin()
+            .and_then(|_| match self.lease_in_transaction(spec, me, &node) {
+                Ok(Some(holder)) => {
+                    let _ = self.rollback();
+                    Ok(Some(holder))
+                }
+                Ok(None) => self.commit().map(|_| None),
+                Err(e) => {
+                    let _ = self.rollback();
+                    Err(e)
+                }
+            });
+        match result {
+            Ok(None) => {
                 self.renewer = Some(Renewer::start(self.opts.clone(), spec, me)?);
                 Ok(None)
             }
-            // Another runner took it at the same moment, through another node: it won.
-            Err(e) if lost_race(&e) => Ok(Some(self.holder(spec)?.unwrap_or_else(unknown_holder))),
+            Ok(Some(holder)) => Ok(Some(holder)),
+            // Another runner took it at the same moment, through another node, and won
+            // (at COMMIT, or by aborting this transaction on the way).
+            Err(e) if lost_race(&e) => {
+                self.in_tx = false;
+                Ok(Some(self.holder(spec)?.unwrap_or_else(unknown_holder)))
+            }
             Err(e) => Err(e),
         }
     }

@@ -22,6 +22,13 @@ impl SqliteDriver {
 }
 
 impl RunnerLock for SqliteDriver {
+    fn current_holder(&mut self, spec: &LockSpec) -> DbResult<Option<Holder>> {
+        if !crate::db::Introspect::table_exists(self, &spec.table)? {
+            return Ok(None);
+        }
+        Ok(self.holder(spec)?.filter(crate::process::holder_alive))
+    }
+
     fn try_lock(&mut self, spec: &LockSpec, me: &Holder) -> DbResult<Option<Holder>> {
         // A cheap read first: while a live runner holds the lock, no write lock is needed.
         if let Some(h) = self.holder(spec)? {
