@@ -295,6 +295,20 @@ fn same(d: Dialect, col: &str) -> String {
     }
 }
 
+/// Loads rows as `spec` says: row by row (look up, then insert or update) where no unique
+/// index backs the key, else by the engine's bulk path.
+pub fn load(
+    d: &mut dyn Driver,
+    spec: &LoadSpec<'_>,
+    src: &mut (dyn RowSource + Send),
+    progress: &mut dyn FnMut(u64),
+) -> Result<LoadStats, LoadError> {
+    if spec.mode.uses_key() && !spec.key_unique {
+        return load_by_lookup(d, spec, src, progress);
+    }
+    d.load(spec, src, progress)
+}
+
 /// Row by row, for keys without a unique index: look the row up by key, then update
 /// (only if something differs) or insert. Works on any engine.
 pub fn load_by_lookup(

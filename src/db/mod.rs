@@ -184,8 +184,9 @@ pub trait RunnerLock {
 
 /// Loading seed rows.
 pub trait BulkLoad {
-    /// Loads rows into one table in one of the seed modes, inside the caller's transaction.
-    /// `progress` is told how many rows were pulled so far, now and then.
+    /// Loads rows into one table in one of the seed modes, inside the caller's transaction,
+    /// by the engine's bulk path (`load::load` picks the row-by-row one where no unique index
+    /// backs the key). `progress` is told how many rows were pulled so far, now and then.
     fn load(
         &mut self,
         spec: &load::LoadSpec<'_>,
@@ -339,13 +340,8 @@ pub trait DdlSteps {
         Ok(())
     }
 
-    /// Drops index `name` of `table` if it exists; returns whether it did.
-    fn drop_index_if_exists(
-        &mut self,
-        table: &str,
-        name: &str,
-        trace: &mut dyn FnMut(&str),
-    ) -> DbResult<bool>;
+    /// How this engine drops index `name` of `table`.
+    fn drop_index_sql(&self, table: &str, name: &str) -> String;
 
     /// Drops every foreign key of `table` that uses one of `columns`.
     fn drop_foreign_keys_on(

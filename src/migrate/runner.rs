@@ -736,11 +736,12 @@ impl<'a> Runner<'a> {
                 Ok(0)
             }
             StepKind::DropIndexIfExists { table, name } => {
-                let (out, origin) = (self.out, &step.origin);
-                self.w()
-                    .drop_index_if_exists(table, name, &mut |sql| out.statement(origin, sql))
-                    .map(u64::from)
-                    .map_err(|e| e.into_error())
+                if !self.w().index_exists(table, name)? {
+                    return Ok(0);
+                }
+                let sql = self.w().drop_index_sql(table, name);
+                self.out.statement(&step.origin, &sql);
+                Ok(self.w().execute(&sql, &[])?)
             }
             StepKind::DropForeignKeysOn { table, columns } => {
                 let (out, origin) = (self.out, &step.origin);

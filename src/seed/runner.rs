@@ -314,7 +314,7 @@ impl Load<'_> {
                 buf: Vec::new(),
             };
             let base = start as u64;
-            match d.load(&spec, &mut src, &mut |n| progress.at(base + n)) {
+            match crate::db::load::load(d, &spec, &mut src, &mut |n| progress.at(base + n)) {
                 Ok(s) => stats.add(s),
                 Err(LoadError {
                     error,
@@ -372,7 +372,7 @@ impl Load<'_> {
             row_no: 0,
             display,
         };
-        let result = d.load(&spec, &mut src, &mut |n| progress.at(n));
+        let result = crate::db::load::load(d, &spec, &mut src, &mut |n| progress.at(n));
         progress.finish();
         let ring = src.ring;
         let LoadError {

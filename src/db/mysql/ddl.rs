@@ -58,19 +58,9 @@ impl DdlSteps for MysqlDriver {
         " FOR UPDATE"
     }
 
-    fn drop_index_if_exists(
-        &mut self,
-        table: &str,
-        name: &str,
-        trace: &mut dyn FnMut(&str),
-    ) -> DbResult<bool> {
-        if !self.index_exists(table, name)? {
-            return Ok(false);
-        }
+    fn drop_index_sql(&self, table: &str, name: &str) -> String {
         let q = |n: &str| Dialect::Mysql.quote_ident(n);
-        let sql = format!("DROP INDEX {} ON {}", q(name), q(table));
-        trace(&sql);
-        self.execute(&sql, &[]).map(|_| true)
+        format!("DROP INDEX {} ON {}", q(name), q(table))
     }
 
     fn drop_foreign_keys_on(

@@ -79,9 +79,6 @@ impl BulkLoad for MysqlDriver {
         src: &mut (dyn RowSource + Send),
         progress: &mut dyn FnMut(u64),
     ) -> Result<LoadStats, LoadError> {
-        if spec.mode.uses_key() && !spec.key_unique {
-            return load::load_by_lookup(self, spec, src, progress);
-        }
         let max_packet = self
             .max_allowed_packet()
             .map_err(|e| LoadError::from(e.into_error()))?;

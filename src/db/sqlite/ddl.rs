@@ -4,8 +4,8 @@
 use super::rebuild::LiveTable;
 use super::SqliteDriver;
 use crate::db::{
-    DbResult, DdlSteps, Dialect, Driver, Introspect, Session, Statements, TrackColumn, TrackKey,
-    TrackType, Value,
+    DbResult, DdlSteps, Dialect, Driver, Session, Statements, TrackColumn, TrackKey, TrackType,
+    Value,
 };
 use crate::error::{Error, Result};
 use crate::steps::TableChange;
@@ -183,17 +183,7 @@ impl DdlSteps for SqliteDriver {
         .hint("fix the data (or the foreign key) and run the migration again"))
     }
 
-    fn drop_index_if_exists(
-        &mut self,
-        table: &str,
-        name: &str,
-        trace: &mut dyn FnMut(&str),
-    ) -> DbResult<bool> {
-        if !self.index_exists(table, name)? {
-            return Ok(false);
-        }
-        let sql = format!("DROP INDEX {}", Dialect::Sqlite.quote_ident(name));
-        trace(&sql);
-        self.execute(&sql, &[]).map(|_| true)
+    fn drop_index_sql(&self, _table: &str, name: &str) -> String {
+        format!("DROP INDEX {}", Dialect::Sqlite.quote_ident(name))
     }
 }

@@ -80,9 +80,6 @@ impl BulkLoad for SqliteDriver {
         src: &mut (dyn RowSource + Send),
         progress: &mut dyn FnMut(u64),
     ) -> Result<LoadStats, LoadError> {
-        if spec.mode.uses_key() && !spec.key_unique {
-            return load::load_by_lookup(self, spec, src, progress);
-        }
         let count_sql = format!(
             "SELECT COUNT(*) FROM {}",
             Dialect::Sqlite.quote_ident(spec.table)
