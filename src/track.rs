@@ -387,15 +387,6 @@ fn select_all(
     columns: &[&str],
     order_by: &str,
 ) -> Result<Vec<Vec<Value>>> {
-    retry_conflicts(|| select_all_once(d, table, columns, order_by))
-}
-
-fn select_all_once(
-    d: &mut dyn Driver,
-    table: &str,
-    columns: &[&str],
-    order_by: &str,
-) -> Result<Vec<Vec<Value>>> {
     let dialect = d.dialect();
     // Qualified, so that SQLite's double-quoted-string fallback cannot read a missing column
     // as a string literal.
