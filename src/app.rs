@@ -9,7 +9,7 @@ use crate::cli::{self, Cli, Command};
 use crate::config::{Config, Overrides};
 use crate::error::{self, Error, Result};
 use crate::report::{self, Output, Report, Style};
-use crate::{config, interrupt, migrate, scaffold, seed};
+use crate::{config, fleet, interrupt, migrate, scaffold, seed};
 
 use crate::ctx::Ctx;
 
@@ -111,17 +111,61 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
         return init(&cwd);
     }
     let config = load_config(cli, &cwd, out)?;
+    if let Some(flags) = cli.command.fleet() {
+        if flags.selected() {
+            let plan = fleet_plan(flags);
+            let command = |ctx: &Ctx| dispatch_command(ctx, &cli.command);
+            return fleet::run(&config, out, &plan, cli.command.name(), &command, &|k| {
+                std::env::var(k).ok()
+            });
+        }
+        reject_fleet_flags(flags)?;
+    }
     let ctx = Ctx {
         config: &config,
         out,
     };
-    match &cli.command {
+    dispatch_command(&ctx, &cli.command)
+}
+
+fn fleet_plan(flags: &cli::FleetArgs) -> fleet::Plan {
+    fleet::Plan {
+        names: flags.target.clone(),
+        parallel: flags.parallel.map_or(4, |n| n as usize),
+        stop_on_error: flags.on_error == Some(cli::OnError::Stop),
+        canary: flags.canary.map(|k| k as usize),
+    }
+}
+
+/// `--parallel`, `--on-error` and `--canary` say how a fleet runs: alone they would do nothing.
+fn reject_fleet_flags(flags: &cli::FleetArgs) -> Result<()> {
+    let given: Vec<&str> = [
+        (flags.parallel.is_some(), "--parallel"),
+        (flags.on_error.is_some(), "--on-error"),
+        (flags.canary.is_some(), "--canary"),
+    ]
+    .iter()
+    .filter(|(set, _)| *set)
+    .map(|(_, name)| *name)
+    .collect();
+    match given.first() {
+        None => Ok(()),
+        Some(flag) => Err(Error::usage(format!(
+            "{flag} applies to a fleet, and no target was chosen"
+        ))
+        .hint("add --all-targets, or --target NAME for each target")),
+    }
+}
+
+/// One command on one database: what a single run does, and what a fleet runs per target.
+fn dispatch_command(ctx: &Ctx, command: &Command) -> Result<Report> {
+    match command {
         Command::SeedMake {
             name,
             extension,
             timestamp_filename_prefix,
         } => seed::make(
-            &ctx,
+            ctx,
             name,
             extension.map(|e| e.name()),
             *timestamp_filename_prefix,
@@ -132,8 +176,9 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
             atomic,
             dry_run,
             force,
+            fleet: _,
         } => seed::run(
-            &ctx,
+            ctx,
             &seed::SeedRunOpts {
                 specific: specific.clone(),
                 changed: *changed,
@@ -142,10 +187,10 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
                 force: *force,
             },
         ),
-        Command::SeedStatus => seed::status(&ctx),
-        Command::SeedUndo { name, all } => seed::undo(&ctx, name.as_deref(), *all),
-        Command::SeedUnlock => seed::unlock(&ctx),
-        other => dispatch_migrate(&ctx, other),
+        Command::SeedStatus { .. } => seed::status(ctx),
+        Command::SeedUndo { name, all } => seed::undo(ctx, name.as_deref(), *all),
+        Command::SeedUnlock => seed::unlock(ctx),
+        other => dispatch_migrate(ctx, other),
     }
 }
 
@@ -165,11 +210,13 @@ fn dispatch_migrate(ctx: &Ctx, command: &Command) -> Result<Report> {
             dry_run,
             ignore_missing,
             resume_from,
+            fleet: _,
         } => migrate::latest(ctx, opts(*dry_run, *ignore_missing, *resume_from)),
         Command::MigrateRollback {
             all,
             dry_run,
             ignore_missing,
+            fleet: _,
         } => migrate::rollback(ctx, *all, opts(*dry_run, *ignore_missing, None)),
         Command::MigrateUp {
             name,
@@ -181,8 +228,8 @@ fn dispatch_migrate(ctx: &Ctx, command: &Command) -> Result<Report> {
             opts(false, *ignore_missing, *resume_from),
         ),
         Command::MigrateDown { name } => migrate::down(ctx, name.as_deref()),
-        Command::MigrateStatus { check } => migrate::status(ctx, *check),
-        Command::MigrateList => migrate::list(ctx),
+        Command::MigrateStatus { check, .. } => migrate::status(ctx, *check),
+        Command::MigrateList { .. } => migrate::list(ctx),
         Command::MigrateCurrentVersion => migrate::current_version(ctx),
         Command::MigrateUnlock => migrate::unlock(ctx),
         Command::MigrateAdopt {
@@ -202,7 +249,7 @@ fn dispatch_migrate(ctx: &Ctx, command: &Command) -> Result<Report> {
         Command::Init
         | Command::SeedMake { .. }
         | Command::SeedRun { .. }
-        | Command::SeedStatus
+        | Command::SeedStatus { .. }
         | Command::SeedUndo { .. }
         | Command::SeedUnlock => unreachable!("dispatched above"),
     }

@@ -75,6 +75,49 @@ impl Ext {
     }
 }
 
+/// What a fleet does when a target fails.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum OnError {
+    /// Go on with the other targets.
+    #[default]
+    Continue,
+    /// Start no more targets (those already running finish).
+    Stop,
+}
+
+/// Running a command on a fleet: the databases an environment lists under `targets:` or
+/// `targets_from:`.
+#[derive(Args, Debug, Clone, Default)]
+#[command(next_help_heading = "Fleet options (targets: / targets_from: in the knexfile)")]
+pub struct FleetArgs {
+    /// Run on every target of the environment's fleet.
+    #[arg(long, conflicts_with = "target")]
+    pub all_targets: bool,
+    /// Run on this target only; repeatable. NAME is the database name, the SQLite file name
+    /// (with or without extension), or the URL without its password.
+    #[arg(long, value_name = "NAME")]
+    pub target: Vec<String>,
+    /// At most N targets at once. Each target's run uses the connections a single run does
+    /// (on MySQL, migrate:latest/rollback hold 2: the runner's and its statements'), so up
+    /// to N (2N) connections at once [default: 4].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub parallel: Option<u32>,
+    /// What a failed target does to the others: continue, or stop starting new ones
+    /// [default: continue].
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub on_error: Option<OnError>,
+    /// Run K targets first (in the fleet's order); if one of them fails, run no other.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..))]
+    pub canary: Option<u32>,
+}
+
+impl FleetArgs {
+    /// A fleet run was asked for (`--all-targets` or `--target`).
+    pub fn selected(&self) -> bool {
+        self.all_targets || !self.target.is_empty()
+    }
+}
+
 /// The tool whose history `migrate:adopt` records.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
 pub enum AdoptFrom {
@@ -113,6 +156,8 @@ pub enum Command {
         /// reason. `furrow migrate:status` shows where it stopped.
         #[arg(long, value_name = "N")]
         resume_from: Option<usize>,
+        #[command(flatten)]
+        fleet: FleetArgs,
     },
 
     /// Revert the last batch of migrations (or all of them), newest first.
@@ -127,6 +172,8 @@ pub enum Command {
         /// Go on although files of other applied migrations are missing.
         #[arg(long)]
         ignore_missing: bool,
+        #[command(flatten)]
+        fleet: FleetArgs,
     },
 
     /// Apply the next pending migration (or the named one) as a new batch.
@@ -154,11 +201,16 @@ pub enum Command {
         /// Exit with 3 when anything is not applied and clean (for CI and deploy checks).
         #[arg(long)]
         check: bool,
+        #[command(flatten)]
+        fleet: FleetArgs,
     },
 
     /// List completed and pending migrations, as Knex does.
     #[command(name = "migrate:list")]
-    MigrateList,
+    MigrateList {
+        #[command(flatten)]
+        fleet: FleetArgs,
+    },
 
     /// The timestamp of the newest applied migration.
     #[command(
@@ -243,11 +295,16 @@ table as it is, and a row Knex wrote for `….js` counts for the furrow file of 
         /// Allow `replace` seeds in an environment named production.
         #[arg(long)]
         force: bool,
+        #[command(flatten)]
+        fleet: FleetArgs,
     },
 
     /// One line per seed: never run, up to date, changed since its last run, or missing.
     #[command(name = "seed:status")]
-    SeedStatus,
+    SeedStatus {
+        #[command(flatten)]
+        fleet: FleetArgs,
+    },
 
     /// Reverse a seed: a YAML seed deletes exactly the rows it declares (by key); an SQL seed
     /// runs its `-- seed:undo` part. Without NAME, the seed run last.
@@ -266,6 +323,19 @@ table as it is, and a row Knex wrote for `….js` counts for the furrow file of 
 }
 
 impl Command {
+    /// The fleet flags of a command that runs across a fleet; `None` for the others.
+    pub fn fleet(&self) -> Option<&FleetArgs> {
+        match self {
+            Command::MigrateLatest { fleet, .. }
+            | Command::MigrateRollback { fleet, .. }
+            | Command::MigrateStatus { fleet, .. }
+            | Command::MigrateList { fleet }
+            | Command::SeedRun { fleet, .. }
+            | Command::SeedStatus { fleet } => Some(fleet),
+            _ => None,
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Command::Init => "init",
@@ -275,14 +345,14 @@ impl Command {
             Command::MigrateUp { .. } => "migrate:up",
             Command::MigrateDown { .. } => "migrate:down",
             Command::MigrateStatus { .. } => "migrate:status",
-            Command::MigrateList => "migrate:list",
+            Command::MigrateList { .. } => "migrate:list",
             Command::MigrateCurrentVersion => "migrate:currentVersion",
             Command::MigrateUnlock => "migrate:unlock",
             Command::MigrateAdopt { .. } => "migrate:adopt",
             Command::MigrateSql { .. } => "migrate:sql",
             Command::SeedMake { .. } => "seed:make",
             Command::SeedRun { .. } => "seed:run",
-            Command::SeedStatus => "seed:status",
+            Command::SeedStatus { .. } => "seed:status",
             Command::SeedUndo { .. } => "seed:undo",
             Command::SeedUnlock => "seed:unlock",
         }

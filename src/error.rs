@@ -24,6 +24,8 @@ pub enum Kind {
     Partial,
     /// A file system error (exit 1).
     Io,
+    /// Targets of a fleet failed (exit 1); each target's own error is in the details.
+    Targets,
     /// Ctrl-C (exit 130).
     Interrupted,
 }
@@ -49,6 +51,7 @@ impl Kind {
             Kind::Irreversible => "irreversible",
             Kind::Partial => "partial",
             Kind::Io => "io",
+            Kind::Targets => "targets_failed",
             Kind::Interrupted => "interrupted",
         }
     }

@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod failpoint;
 pub mod files;
+pub mod fleet;
 pub mod interrupt;
 pub mod markers;
 pub mod migrate;

@@ -2,6 +2,10 @@
 //! and how a connection is shown (never with its password).
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How long connecting to MySQL may take when `connectTimeout` does not say (mysql2's default).
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Client {
@@ -74,6 +78,8 @@ pub struct MysqlConn {
     pub socket: Option<PathBuf>,
     pub ssl_mode: SslMode,
     pub ssl_ca: Option<PathBuf>,
+    /// `connectTimeout` (milliseconds, as in mysql2): how long connecting may take in all.
+    pub connect_timeout: Duration,
 }
 
 impl MysqlConn {
@@ -102,6 +108,14 @@ pub enum Connection {
 }
 
 impl Connection {
+    /// The password, which must never be printed.
+    pub fn password(&self) -> Option<String> {
+        match self {
+            Connection::Mysql(m) => m.password.clone().filter(|p| !p.is_empty()),
+            _ => None,
+        }
+    }
+
     /// How the connection is shown to people: never with a password.
     pub fn redacted(&self) -> String {
         match self {
@@ -207,6 +221,7 @@ fn parse_mysql_url(s: &str) -> Result<MysqlConn, String> {
         socket: None,
         ssl_mode: SslMode::Disabled,
         ssl_ca: None,
+        connect_timeout: DEFAULT_CONNECT_TIMEOUT,
     };
     url_options(&mut conn, query.unwrap_or(""))?;
     Ok(conn)
@@ -230,7 +245,8 @@ fn url_options(conn: &mut MysqlConn, query: &str) -> Result<(), String> {
                 }
             }
             "socket" => conn.socket = Some(PathBuf::from(v)),
-            "charset" | "timezone" | "connectTimeout" => {}
+            "connectTimeout" => conn.connect_timeout = parse_connect_timeout(&v)?,
+            "charset" | "timezone" => {}
             other => {
                 return Err(format!(
                     "unknown URL option `{other}`; furrow reads ssl-mode, ssl-ca and socket"
@@ -239,6 +255,16 @@ fn url_options(conn: &mut MysqlConn, query: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// `connectTimeout`: a positive number of milliseconds.
+pub(super) fn parse_connect_timeout(ms: &str) -> Result<Duration, String> {
+    match ms.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(Duration::from_millis(n)),
+        _ => Err(format!(
+            "`connectTimeout` must be a positive number of milliseconds, not `{ms}`"
+        )),
+    }
 }
 
 fn percent_decode(s: &str) -> Result<String, String> {

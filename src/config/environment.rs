@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_yaml::{Mapping, Value as Y};
 
-use super::connection::{absolutize, sqlite_path};
+use super::connection::{absolutize, parse_connect_timeout, sqlite_path, DEFAULT_CONNECT_TIMEOUT};
 use super::knexfile::{as_map, check_keys, join, path_text, scalar_string, KnexFile};
 use super::{
     parse_connection_string, ChecksumPolicy, Client, Config, Connection, MigrationsConfig,
@@ -26,7 +26,14 @@ const CLIENT_NAMES: [&str; 6] = [
 ];
 
 // Keys with a meaning here, and Knex-only keys accepted and ignored.
-const ENV_KEYS: [&str; 4] = ["client", "connection", "migrations", "seeds"];
+const ENV_KEYS: [&str; 6] = [
+    "client",
+    "connection",
+    "migrations",
+    "seeds",
+    "targets",
+    "targets_from",
+];
 const ENV_IGNORED: [&str; 12] = [
     "useNullAsDefault",
     "pool",
@@ -108,6 +115,7 @@ pub(super) fn build(
     check_keys(map, &ENV_KEYS, &ENV_IGNORED, file, prefix)?;
     let (client_name, client) = client(map, file, prefix, &env, ov)?;
     let connection = connection(map, client, &client_name, &base_dir, file, prefix, ov)?;
+    let targets = super::targets::spec(map, client, &base_dir, file, prefix)?;
     let mut migrations = migrations(map, &base_dir, file, prefix)?;
     let mut seeds = seeds(map, &base_dir, file, prefix)?;
     if let Some(d) = &ov.migrations_directory {
@@ -138,6 +146,7 @@ pub(super) fn build(
         client,
         client_name,
         connection,
+        targets,
         migrations,
         seeds,
     })
@@ -209,6 +218,13 @@ fn connection(
             )))
         }
         Some(v) => connection_from_yaml(v, client, base_dir, file, &join(prefix, "connection")),
+        // A fleet needs no default database: its commands name their targets.
+        None if map.contains_key("targets") || map.contains_key("targets_from") => {
+            Ok(Connection::Unusable(format!(
+                "{}: the environment has no `connection`, only a fleet (`targets`)",
+                file.at(prefix)
+            )))
+        }
         None => match client {
             Client::Sqlite => Err(Error::config(format!(
                 "{}: no `connection` for the sqlite3 client",
@@ -400,7 +416,7 @@ fn directories(v: &Y, base: &Path, file: &KnexFile, path: &[Seg]) -> Result<Vec<
 }
 
 /// A `connection:` as written in the knexfile: a string, or a map with strict keys.
-fn connection_from_yaml(
+pub(super) fn connection_from_yaml(
     v: &Y,
     client: Client,
     base: &Path,
@@ -440,6 +456,12 @@ fn mysql_from_yaml(map: &Mapping, base: &Path, file: &KnexFile, path: &[Seg]) ->
         None => 3306,
     };
     let (ssl_mode, ssl_ca) = ssl_from_yaml(map.get("ssl"), base, file, path)?;
+    let connect_timeout = match get("connectTimeout") {
+        Some(ms) => parse_connect_timeout(&ms).map_err(|m| {
+            Error::config(format!("{}: {m}", file.at(&join(path, "connectTimeout"))))
+        })?,
+        None => DEFAULT_CONNECT_TIMEOUT,
+    };
     Ok(MysqlConn {
         host: get("host").unwrap_or_else(|| "127.0.0.1".into()),
         port,
@@ -449,6 +471,7 @@ fn mysql_from_yaml(map: &Mapping, base: &Path, file: &KnexFile, path: &[Seg]) ->
         socket: get("socketPath").map(PathBuf::from),
         ssl_mode,
         ssl_ca,
+        connect_timeout,
     })
 }
 

@@ -8,6 +8,7 @@ mod connection;
 mod environment;
 mod interpolate;
 mod knexfile;
+mod targets;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -21,6 +22,7 @@ pub use connection::{parse_connection_string, Client, Connection, MysqlConn, Sql
 pub use environment::valid_identifier;
 pub use interpolate::{interpolate, InterpError};
 pub use knexfile::find_knexfile;
+pub use targets::{Target, TargetsSpec};
 
 /// Flags that override or replace the knexfile.
 #[derive(Debug, Default, Clone)]
@@ -74,18 +76,49 @@ pub struct Config {
     pub client: Client,
     pub client_name: String,
     pub connection: Connection,
+    /// The environment's fleet (`targets`, `targets_from`), expanded when a fleet runs.
+    pub targets: Option<TargetsSpec>,
     pub migrations: MigrationsConfig,
     pub seeds: SeedsConfig,
 }
 
 impl Config {
-    /// Passwords that must never be printed.
+    /// Passwords that must never be printed: the connection's and the listed targets'.
     pub fn secrets(&self) -> Vec<String> {
-        match &self.connection {
-            Connection::Mysql(MysqlConn {
-                password: Some(p), ..
-            }) if !p.is_empty() => vec![p.clone()],
-            _ => Vec::new(),
+        let mut secrets: Vec<String> = self.connection.password().into_iter().collect();
+        if let Some(t) = &self.targets {
+            secrets.extend(t.secrets());
+        }
+        secrets
+    }
+
+    /// The fleet of this environment, expanded and named (see `TargetsSpec`).
+    pub fn fleet(&self, lookup_env: &dyn Fn(&str) -> Option<String>) -> Result<Vec<Target>> {
+        targets::resolve(self, lookup_env)
+    }
+
+    /// The targets `--target NAME`… pick of the fleet.
+    pub fn select_targets(&self, fleet: Vec<Target>, names: &[String]) -> Result<Vec<Target>> {
+        targets::select(fleet, names, self)
+    }
+
+    /// "known targets (N): a, b, c", for messages.
+    pub fn known_targets(fleet: &[Target]) -> String {
+        targets::known(fleet)
+    }
+
+    /// The same configuration on another database of the fleet.
+    pub fn for_target(&self, target: &Target) -> Config {
+        Config {
+            knexfile: self.knexfile.clone(),
+            base_dir: self.base_dir.clone(),
+            env: self.env.clone(),
+            client: self.client,
+            client_name: self.client_name.clone(),
+            connection: target.connection.clone(),
+            targets: None,
+            migrations: self.migrations.clone(),
+            seeds: self.seeds.clone(),
         }
     }
 

@@ -359,11 +359,42 @@ pub trait DdlSteps {
 pub fn open(config: &Config, mode: OpenMode, wait: Duration) -> Result<Box<dyn Driver>> {
     let d: Box<dyn Driver> = match &config.connection {
         Connection::Sqlite(path) => Box::new(sqlite::SqliteDriver::open(path, mode, wait)?),
-        Connection::Mysql(m) => Box::new(mysql::MysqlDriver::open(m, &config.base_dir)?),
-        Connection::Unusable(why) => return Err(Error::config(why.clone())),
+        Connection::Mysql(m) => Box::new(open_mysql(m, &config.base_dir)?),
+        Connection::Unusable(why) => return Err(Error::config(why.clone()).hint(
+            "name the database: --connection URL, or a target of the fleet with --target NAME (or --all-targets)",
+        )),
     };
     crate::interrupt::set_hook(d.interrupter());
     Ok(d)
+}
+
+/// Connects within `connectTimeout` in all. The driver bounds the TCP connect itself, but a
+/// server that accepts and then never answers would hold the handshake for good: the connect
+/// runs on a thread of its own, and when the time is up the target has failed (that thread
+/// ends with its socket, or with the process).
+fn open_mysql(m: &crate::config::MysqlConn, base: &std::path::Path) -> Result<mysql::MysqlDriver> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (conn, dir) = (m.clone(), base.to_path_buf());
+    std::thread::Builder::new()
+        .name("furrow-connect".into())
+        .spawn(move || {
+            let _ = tx.send(mysql::MysqlDriver::open(&conn, &dir));
+        })
+        .map_err(|e| Error::connection(format!("cannot start connecting: {e}")))?;
+    match rx.recv_timeout(m.connect_timeout) {
+        Ok(opened) => opened,
+        Err(_) => Err(Error::connection(format!(
+            "cannot connect to {}: no answer within {} (connectTimeout)",
+            m.redacted(),
+            seconds(m.connect_timeout)
+        ))
+        .hint("check that the server runs and is not overloaded, and the host and port; `connectTimeout` (milliseconds) in the connection sets how long to wait")),
+    }
+}
+
+/// "1.5s", "10s".
+fn seconds(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64())
 }
 
 /// The parts of a column definition both engines spell alike: `NOT NULL`, `DEFAULT`, key.
