@@ -7,6 +7,7 @@ mod support;
 mod client;
 mod config;
 mod files;
+mod fleet;
 mod galera;
 mod knex;
 mod migrate;
