@@ -15,7 +15,8 @@
 //!   FURROW_BENCH_ROWS       rows of the seed workloads (default 100000)
 //!   FURROW_BENCH_BIG_ROWS   rows of the memory workload (default 1000000)
 //!   FURROW_BENCH_MYSQL_BATCH rows per INSERT of the raw MariaDB loop (default 1000)
-//!   FURROW_BENCH_ONLY       comma list of parts: noop,migrate,dumps,seed,yaml,memory (default all)
+//!   FURROW_BENCH_ONLY       comma list of parts: noop,migrate,dumps,seed,yaml,memory,fleet (default all)
+//!   FURROW_BENCH_FLEET_RUNS runs per MariaDB fleet measurement (default 3)
 //!   FURROW_BIN              the binary to measure (default: the one cargo built)
 //!   FURROW_BENCH_DBMATE     a dbmate binary: its no-op runs are measured beside furrow's
 //!                           (scripts/bench.sh installs one from npm when npm is there)
@@ -1453,6 +1454,11 @@ fn main() {
         bench_memory(&s, root, small_insert, &mut rep);
     }
 
+    if s.part("fleet") {
+        eprintln!("g. fleets: 100 and 1,000 up-to-date SQLite tenants; 100 MariaDB databases");
+        bench_fleet(&s, root, &mut rep);
+    }
+
     rep.print();
     println!(
         "(furrow: whole process, median of {} runs (no-op: {}), each from a fresh database; \
@@ -1460,5 +1466,160 @@ fn main() {
         s.runs,
         s.noop_runs,
         started.elapsed().as_secs_f64()
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// g. Fleets: one command on many databases
+
+/// A project whose fleet is `fleet` (YAML under `development:`), migrations from `migrations`.
+fn fleet_project(dir: &Path, client: &str, fleet: &str, migrations: &Path) -> PathBuf {
+    write(
+        &dir.join("knexfile.yaml"),
+        &format!(
+            "development:\n  client: {client}\n{fleet}  migrations:\n    directory: {}\n",
+            migrations.display()
+        ),
+    );
+    dir.to_path_buf()
+}
+
+fn bench_fleet(s: &Settings, root: &Path, rep: &mut Report) {
+    let migrations = root.join("fleet_migrations");
+    write_migrations(&migrations, 10);
+    // SQLite: every tenant up to date, `migrate:latest --all-targets` (the deploy-time no-op).
+    let mut medians = Vec::new();
+    for n in [100usize, 1_000] {
+        let dir = root.join(format!("fleet_sqlite_{n}"));
+        for i in 0..n {
+            write(&dir.join(format!("tenants/tenant_{i:04}.sqlite3")), "");
+        }
+        let p = fleet_project(
+            &dir,
+            "sqlite3",
+            "  targets: ./tenants/*.sqlite3\n",
+            &migrations,
+        );
+        furrow(s, &p, &["migrate:latest", "--all-targets"]); // applies the 10 migrations
+        furrow(s, &p, &["migrate:latest", "--all-targets"]); // warm-up
+        let samples: Vec<Sample> = (0..s.runs)
+            .map(|_| furrow(s, &p, &["migrate:latest", "--all-targets"]))
+            .collect();
+        let st = stats(&samples);
+        progress(&format!(
+            "fleet no-op, {} SQLite tenants: {} ({})",
+            thousands(n),
+            ms(st.median),
+            spread(&st)
+        ));
+        let verdict = if n == 1_000 {
+            format!(
+                "target ≤ 2 s {}",
+                rep.check(st.median <= Duration::from_secs(2))
+            )
+        } else {
+            "—".into()
+        };
+        rep.add(
+            format!(
+                "fleet `migrate:latest --all-targets`, {} up-to-date SQLite tenants",
+                thousands(n)
+            ),
+            format!(
+                "{} ({:.2} ms a tenant)",
+                ms(st.median),
+                st.median.as_secs_f64() * 1000.0 / n as f64
+            ),
+            "—".into(),
+            verdict,
+            mib(st.rss_kib),
+        );
+        medians.push(st.median.as_secs_f64());
+    }
+    let growth = medians[1] / medians[0];
+    rep.add(
+        "fleet growth, 100 → 1,000 SQLite tenants".into(),
+        format!("×{growth:.1}"),
+        "—".into(),
+        format!("≤ ×10 (linear) {}", rep.check(growth <= 10.0)),
+        "".into(),
+    );
+    let Some(m) = &s.mysql else {
+        rep.notes
+            .push("fleet on MariaDB: skipped (no FURROW_TEST_MYSQL_URL)".into());
+        return;
+    };
+    bench_fleet_mariadb(s, root, m, &migrations, rep);
+}
+
+/// 100 databases with 10 pending migrations each, `--parallel 1` against `--parallel 8`,
+/// every run from fresh databases.
+fn bench_fleet_mariadb(
+    s: &Settings,
+    root: &Path,
+    m: &MysqlTarget,
+    migrations: &Path,
+    rep: &mut Report,
+) {
+    const DBS: usize = 100;
+    let runs = env_usize("FURROW_BENCH_FLEET_RUNS", 3).max(1);
+    let names: Vec<String> = (0..DBS)
+        .map(|i| format!("furrow_bench_fleet_{}_{i:03}", std::process::id()))
+        .collect();
+    let dir = root.join("fleet_mariadb");
+    let list: String = names
+        .iter()
+        .map(|db| format!("{}/{db}\n", m.base))
+        .collect();
+    write(
+        &dir.join("targets.txt"),
+        &format!("# {DBS} tenants\n{list}"),
+    );
+    let p = fleet_project(&dir, "mysql", "  targets_from: ./targets.txt\n", migrations);
+    let fresh = |drop_only: bool| {
+        let mut admin = m.admin();
+        for db in &names {
+            admin
+                .query_drop(format!("DROP DATABASE IF EXISTS `{db}`"))
+                .unwrap();
+            if !drop_only {
+                admin.query_drop(format!("CREATE DATABASE `{db}`")).unwrap();
+            }
+        }
+    };
+    let mut medians = Vec::new();
+    for parallel in ["1", "8"] {
+        let samples: Vec<Sample> = (0..runs)
+            .map(|_| {
+                fresh(false);
+                furrow(
+                    s,
+                    &p,
+                    &["migrate:latest", "--all-targets", "--parallel", parallel],
+                )
+            })
+            .collect();
+        let st = stats(&samples);
+        progress(&format!(
+            "fleet, {DBS} MariaDB databases × 10 migrations, --parallel {parallel}: {} ({})",
+            ms(st.median),
+            spread(&st)
+        ));
+        rep.add(
+            format!("fleet `migrate:latest --all-targets --parallel {parallel}`, {DBS} MariaDB databases × 10 pending"),
+            format!("{} ({:.1} ms a database)", ms(st.median), st.median.as_secs_f64() * 1000.0 / DBS as f64),
+            "—".into(),
+            "—".into(),
+            mib(st.rss_kib),
+        );
+        medians.push(st.median.as_secs_f64());
+    }
+    fresh(true);
+    rep.add(
+        format!("fleet speed-up, --parallel 8 over --parallel 1 ({DBS} MariaDB databases)"),
+        format!("×{:.1}", medians[0] / medians[1]),
+        "—".into(),
+        "(printed, not a target)".into(),
+        "".into(),
     );
 }

@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     version,
     about = "Schema migrations and tracked, idempotent seeds for SQLite and MySQL/MariaDB, the Knex way.",
     long_about = "Schema migrations and tracked, idempotent seeds for SQLite and MySQL/MariaDB, the Knex way.\n\nfurrow reads knexfile.yaml in this directory or the nearest parent. Migrations (migrations/) run once, in order, in batches; seeds (seeds/) run whenever asked and are tracked too.",
-    after_help = "Examples:\n  furrow init\n  furrow migrate:make create_accounts\n  furrow migrate:latest\n  furrow migrate:status --check\n  furrow seed:run\n  furrow --env production migrate:latest --dry-run\n\nExit codes: 0 success, 1 the work failed, 2 usage or configuration error,\n3 migrate:status --check found work to do, 130 interrupted.",
+    after_help = "Examples:\n  furrow init\n  furrow migrate:make create_accounts\n  furrow migrate:latest\n  furrow migrate:status --check\n  furrow seed:run\n  furrow --env production migrate:latest --dry-run\n  furrow --env production migrate:latest --all-targets --parallel 8   # every database of the fleet\n  furrow migrate:status --all-targets --check\n\nExit codes: 0 success, 1 the work failed (on a fleet: a target failed), 2 usage or\nconfiguration error, 3 migrate:status --check found work to do, 130 interrupted.",
     propagate_version = true
 )]
 pub struct Cli {

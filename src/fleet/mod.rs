@@ -53,6 +53,17 @@ struct Finished {
     ran: Option<Ran>,
 }
 
+/// A fleet run: the command, and the targets it runs on.
+struct Run<'a> {
+    config: &'a Config,
+    plan: &'a Plan,
+    name: &'a str,
+    command: &'a Command<'a>,
+    targets: Vec<Target>,
+    /// A status command: the targets are shown in groups at the end, not one by one.
+    grouped: bool,
+}
+
 /// Runs `command` on the chosen targets of the environment's fleet.
 pub fn run(
     config: &Config,
@@ -71,56 +82,62 @@ pub fn run(
     for t in &targets {
         out.add_secrets(t.connection.password().into_iter().collect());
     }
-    let grouped = name.ends_with(":status");
-    let mut live = Live::new(out, targets.len());
+    let run = Run {
+        config,
+        plan,
+        name,
+        command,
+        grouped: name.ends_with(":status"),
+        targets,
+    };
+    let n = run.targets.len();
+    let mut live = Live::new(out, n);
     live.line(
         Style::Dim,
         &format!(
-            "Using environment: {} ({} target{}, up to {} at once)",
+            "Using environment: {} ({n} target{}, up to {} at once)",
             config.env,
-            targets.len(),
-            if targets.len() == 1 { "" } else { "s" },
-            plan.parallel.min(targets.len())
+            if n == 1 { "" } else { "s" },
+            plan.parallel.min(n)
         ),
     );
+    let finished = execute(&run, out, &live);
+    live.finish();
+    conclude(&run, out, &live, finished)
+}
+
+/// The canaries, then the others (unless a canary failed, a failure stops the run, or
+/// Ctrl-C): what each target came to, in the fleet's order.
+fn execute(run: &Run, out: &Output, live: &Live) -> Vec<Finished> {
+    let targets = &run.targets;
     let mut finished: Vec<Option<Finished>> = (0..targets.len()).map(|_| None).collect();
     let stop = AtomicBool::new(false);
     let (secrets, verbose) = (out.secrets(), out.verbose);
-    let work = |i: usize| run_target(config, &targets[i], verbose, &secrets, name, command);
-    let stops = |r: &Ran| plan.stop_on_error && r.error.is_some();
+    let work = |i: usize| run_target(run, &targets[i], verbose, &secrets);
+    let stops = |r: &Ran| run.plan.stop_on_error && r.error.is_some();
     let work = pool::Work {
         run: &work,
         stops: &stops,
     };
-    let canaries = plan.canary.unwrap_or(0).min(targets.len());
+    let canaries = run.plan.canary.unwrap_or(0).min(targets.len());
     let phases = [
         (0..canaries).collect::<Vec<_>>(),
         (canaries..targets.len()).collect(),
     ];
     let mut running: Vec<usize> = Vec::new();
     let mut why_not = String::new();
-    for (phase, items) in phases.iter().enumerate() {
-        if items.is_empty() {
-            continue;
-        }
+    for (phase, items) in phases.iter().enumerate().filter(|(_, i)| !i.is_empty()) {
         let parallel = if phase == 0 {
-            plan.parallel.min(canaries)
+            run.plan.parallel.min(canaries)
         } else {
-            plan.parallel
+            run.plan.parallel
         };
         pool::run(items, parallel, &stop, &work, &mut |event| match event {
             pool::Event::Started(i) => running.push(i),
             pool::Event::Finished(i, ran) => {
                 running.retain(|r| *r != i);
-                let outcome = outcome_of(name, &targets[i], &ran);
-                show(
-                    &live,
-                    out.verbose,
-                    grouped,
-                    &targets[i].name,
-                    &outcome,
-                    &ran,
-                );
+                let outcome = outcome_of(run.name, &targets[i], &ran);
+                show(live, verbose, run.grouped, &targets[i].name, &outcome, &ran);
                 finished[i] = Some(Finished {
                     outcome,
                     ran: Some(ran),
@@ -129,21 +146,19 @@ pub fn run(
                 live.advance(&names.join(", "));
             }
         });
-        let failed = failures(&targets, &finished, items);
-        if crate::interrupt::requested() {
-            why_not = "interrupted (Ctrl-C)".into();
-            break;
-        }
-        if phase == 0 && !failed.is_empty() {
-            why_not = format!("the canary target(s) {} failed", failed.join(", "));
-            break;
-        }
-        if stop.load(Ordering::SeqCst) {
-            why_not = format!("--on-error stop, after {} failed", failed.join(", "));
-            break;
-        }
+        let failed = failures(targets, &finished, items);
+        why_not = if crate::interrupt::requested() {
+            "interrupted (Ctrl-C)".into()
+        } else if phase == 0 && !failed.is_empty() {
+            format!("the canary target(s) {} failed", failed.join(", "))
+        } else if stop.load(Ordering::SeqCst) {
+            format!("--on-error stop, after {} failed", failed.join(", "))
+        } else {
+            continue;
+        };
+        break;
     }
-    let finished: Vec<Finished> = finished
+    finished
         .into_iter()
         .map(|f| {
             f.unwrap_or_else(|| Finished {
@@ -151,27 +166,18 @@ pub fn run(
                 ran: None,
             })
         })
-        .collect();
-    live.finish();
-    conclude(config, out, &live, name, &targets, finished, grouped)
+        .collect()
 }
 
 /// One target, start to end, on the calling (worker) thread.
-fn run_target(
-    config: &Config,
-    target: &Target,
-    verbose: bool,
-    secrets: &[String],
-    name: &str,
-    command: &Command,
-) -> Ran {
+fn run_target(run: &Run, target: &Target, verbose: bool, secrets: &[String]) -> Ran {
     let out = Output::for_target(&target.name, verbose, secrets.to_vec());
-    let cfg = config.for_target(target);
+    let cfg = run.config.for_target(target);
     let ctx = Ctx {
         config: &cfg,
         out: &out,
     };
-    let result = catch_unwind(AssertUnwindSafe(|| command(&ctx))).unwrap_or_else(|panic| {
+    let result = catch_unwind(AssertUnwindSafe(|| (run.command)(&ctx))).unwrap_or_else(|panic| {
         let why = panic
             .downcast_ref::<String>()
             .cloned()
@@ -197,7 +203,7 @@ fn run_target(
             }
         }
         Err(e) => Ran {
-            doc: report::error_document(&out, name, &e),
+            doc: report::error_document(&out, run.name, &e),
             lines: Vec::new(),
             exit_code: e.kind.exit_code(),
             error: Some(e),
@@ -272,71 +278,21 @@ fn show(live: &Live, verbose: bool, grouped: bool, target: &str, o: &Outcome, ra
 
 /// The summary (and for status commands the groups), then the fleet's result: a report, or
 /// an error when a target failed or Ctrl-C stopped the run.
-fn conclude(
-    config: &Config,
-    out: &Output,
-    live: &Live,
-    name: &str,
-    targets: &[Target],
-    finished: Vec<Finished>,
-    grouped: bool,
-) -> Result<Report> {
-    let mut counts: Vec<(&'static str, usize)> = Vec::new();
-    for f in &finished {
-        match counts.iter_mut().find(|(k, _)| *k == f.outcome.key) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((f.outcome.key, 1)),
-        }
-    }
-    counts.sort_by_key(|(k, _)| outcome::rank(k));
-    let summary = format!(
-        "{} target{}: {}",
-        targets.len(),
-        if targets.len() == 1 { "" } else { "s" },
-        counts
-            .iter()
-            .map(|(k, n)| format!("{n} {}", outcome::words(k)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    live.line(Style::Plain, &summary);
-    let groups = groups(targets, &finished);
-    if grouped {
-        for (label, key, names) in &groups {
-            let text = if *key == "up_to_date" && !out.verbose {
-                format!("{label} ({})", names.len())
-            } else {
-                format!("{label} ({}): {}", names.len(), names.join(", "))
-            };
-            live.line(style_of(key), &text);
-        }
-    }
+fn conclude(run: &Run, out: &Output, live: &Live, finished: Vec<Finished>) -> Result<Report> {
     let mut data = Map::new();
-    data.insert("environment".into(), json!(config.env));
-    data.insert(
-        "summary".into(),
-        J::Object(
-            counts
-                .iter()
-                .map(|(k, n)| (k.to_string(), json!(n)))
-                .collect(),
-        ),
-    );
-    if grouped {
-        data.insert(
-            "groups".into(),
-            json!(groups
-                .iter()
-                .map(|(label, key, names)| json!({"group": label, "state": key, "targets": names}))
-                .collect::<Vec<_>>()),
-        );
+    data.insert("environment".into(), json!(run.config.env));
+    data.insert("summary".into(), summarize(run, live, &finished));
+    if run.grouped {
+        data.insert("groups".into(), show_groups(run, out, live, &finished));
     }
-    let failed: Vec<(&Target, Error)> = targets
+    let failed: Vec<(&Target, Error)> = run
+        .targets
         .iter()
         .zip(&finished)
         .filter_map(|(t, f)| Some((t, f.ran.as_ref()?.error.clone()?)))
         .collect();
-    let not_run: Vec<&str> = targets
+    let not_run: Vec<&str> = run
+        .targets
         .iter()
         .zip(&finished)
         .filter(|(_, f)| f.ran.is_none())
@@ -346,14 +302,15 @@ fn conclude(
     let check_failed = finished
         .iter()
         .any(|f| f.ran.as_ref().is_some_and(|r| r.exit_code == 3));
-    let entries: Vec<J> = targets
+    let entries: Vec<J> = run
+        .targets
         .iter()
         .zip(finished)
         .map(|(t, f)| entry(t, f))
         .collect();
     data.insert("targets".into(), J::Array(entries));
     if failed.is_empty() && not_run.is_empty() {
-        let mut r = Report::new(name);
+        let mut r = Report::new(run.name);
         r.data = data;
         r.data.insert("up_to_date".into(), json!(!needs_work));
         if check_failed {
@@ -361,6 +318,61 @@ fn conclude(
         }
         return Ok(r);
     }
+    let mut err = failure(run, &failed, &not_run);
+    err.data = Some(Box::new(data));
+    Err(err)
+}
+
+/// `200 targets: 196 migrated, 3 up to date, 1 failed`, printed; the counts for --json.
+fn summarize(run: &Run, live: &Live, finished: &[Finished]) -> J {
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for f in finished {
+        match counts.iter_mut().find(|(k, _)| *k == f.outcome.key) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((f.outcome.key, 1)),
+        }
+    }
+    counts.sort_by_key(|(k, _)| outcome::rank(k));
+    let n = run.targets.len();
+    let said: Vec<String> = counts
+        .iter()
+        .map(|(k, n)| format!("{n} {}", outcome::words(k)))
+        .collect();
+    live.line(
+        Style::Plain,
+        &format!(
+            "{n} target{}: {}",
+            if n == 1 { "" } else { "s" },
+            said.join(", ")
+        ),
+    );
+    J::Object(
+        counts
+            .iter()
+            .map(|(k, n)| (k.to_string(), json!(n)))
+            .collect(),
+    )
+}
+
+/// The status view: the targets by group, printed; the groups for --json.
+fn show_groups(run: &Run, out: &Output, live: &Live, finished: &[Finished]) -> J {
+    let groups = groups(&run.targets, finished);
+    for (label, key, names) in &groups {
+        let text = if *key == "up_to_date" && !out.verbose {
+            format!("{label} ({})", names.len())
+        } else {
+            format!("{label} ({}): {}", names.len(), names.join(", "))
+        };
+        live.line(style_of(key), &text);
+    }
+    json!(groups
+        .iter()
+        .map(|(label, key, names)| json!({"group": label, "state": key, "targets": names}))
+        .collect::<Vec<_>>())
+}
+
+/// The fleet's error: how many failed, each failure with its error and hint, what did not run.
+fn failure(run: &Run, failed: &[(&Target, Error)], not_run: &[&str]) -> Error {
     let mut err = if crate::interrupt::requested() {
         Error::interrupted()
     } else {
@@ -369,7 +381,7 @@ fn conclude(
             format!(
                 "{} of {} targets failed{}",
                 failed.len(),
-                targets.len(),
+                run.targets.len(),
                 if not_run.is_empty() {
                     String::new()
                 } else {
@@ -378,7 +390,7 @@ fn conclude(
             ),
         )
     };
-    for (t, e) in &failed {
+    for (t, e) in failed {
         err = err.detail(format!("{}: {}", t.name, e.message));
         for d in &e.details {
             err = err.detail(format!("  {d}"));
@@ -390,11 +402,15 @@ fn conclude(
     if !not_run.is_empty() {
         err = err.detail(format!("not run: {}", not_run.join(", ")));
     }
-    if !failed.is_empty() && !grouped && name != "migrate:list" {
-        err = err.hint("fix what failed and run the same command again: targets already done have nothing left to do");
+    if err.is_interrupted() {
+        err.hint(
+            "run the same command again to finish: targets already done have nothing left to do",
+        )
+    } else if !failed.is_empty() && !run.grouped && run.name != "migrate:list" {
+        err.hint("fix what failed and run the same command again: targets already done have nothing left to do")
+    } else {
+        err
     }
-    err.data = Some(Box::new(data));
-    Err(err)
 }
 
 fn style_of(key: &str) -> Style {

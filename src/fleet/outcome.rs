@@ -45,7 +45,8 @@ pub fn rank(key: &str) -> usize {
     match key {
         "failed" => ORDER.len(),
         "unreachable" => ORDER.len() + 1,
-        "not_run" => ORDER.len() + 2,
+        "interrupted" => ORDER.len() + 2,
+        "not_run" => ORDER.len() + 3,
         k => ORDER
             .iter()
             .position(|o| *o == k)
@@ -179,10 +180,10 @@ fn status(doc: &J, worst_first: States, exit_code: i32) -> Outcome {
 
 /// A target whose command failed: `unreachable` when its server could not be connected to.
 pub fn of_failure(err: &Error, server: bool) -> Outcome {
-    let key = if server && err.kind == Kind::Connection {
-        "unreachable"
-    } else {
-        "failed"
+    let key = match err.kind {
+        Kind::Connection if server => "unreachable",
+        Kind::Interrupted => "interrupted",
+        _ => "failed",
     };
     simple(key, err.message.clone(), true)
 }

@@ -31,28 +31,42 @@ pub fn run<R: Send>(
 ) {
     let next = AtomicUsize::new(0);
     let (tx, rx) = mpsc::channel::<Event<R>>();
+    // Takes items until there are none left, or the run stops.
+    let drain = |tx: mpsc::Sender<Event<R>>| loop {
+        if stop.load(Ordering::SeqCst) || crate::interrupt::requested() {
+            break;
+        }
+        let Some(&item) = items.get(next.fetch_add(1, Ordering::SeqCst)) else {
+            break;
+        };
+        if tx.send(Event::Started(item)).is_err() {
+            break;
+        }
+        let result = (work.run)(item);
+        if (work.stops)(&result) {
+            stop.store(true, Ordering::SeqCst);
+        }
+        if tx.send(Event::Finished(item, result)).is_err() {
+            break;
+        }
+    };
     std::thread::scope(|s| {
+        let mut workers = 0;
         for _ in 0..parallel.clamp(1, items.len().max(1)) {
             let tx = tx.clone();
-            let next = &next;
-            s.spawn(move || loop {
-                if stop.load(Ordering::SeqCst) || crate::interrupt::requested() {
-                    break;
-                }
-                let Some(&item) = items.get(next.fetch_add(1, Ordering::SeqCst)) else {
-                    break;
-                };
-                if tx.send(Event::Started(item)).is_err() {
-                    break;
-                }
-                let result = (work.run)(item);
-                if (work.stops)(&result) {
-                    stop.store(true, Ordering::SeqCst);
-                }
-                if tx.send(Event::Finished(item, result)).is_err() {
-                    break;
-                }
-            });
+            // The main thread's stack size: a target's command runs here as it would there.
+            let worker = std::thread::Builder::new().stack_size(8 << 20);
+            if worker.spawn_scoped(s, || drain(tx)).is_ok() {
+                workers += 1;
+            }
+        }
+        if workers == 0 {
+            // No thread to be had: one at a time, here.
+            drain(tx.clone());
+            for event in rx.try_iter() {
+                on_event(event);
+            }
+            return;
         }
         drop(tx);
         for event in rx {
