@@ -97,9 +97,9 @@ pub struct FleetArgs {
     /// (with or without extension), or the URL without its password.
     #[arg(long, value_name = "NAME")]
     pub target: Vec<String>,
-    /// At most N targets at once. Each target's run uses the connections a single run does
-    /// (on MySQL, migrate:latest/rollback hold 2: the runner's and its statements'), so up
-    /// to N (2N) connections at once [default: 4].
+    /// At most N targets at once [default: 4]. Each target uses the connections a single run
+    /// does: on MySQL, migrate:latest/rollback hold 2 while migrations run (the runner's and
+    /// its statements'; 3 on Galera, whose lock lease is renewed on its own), so up to 2N.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
     pub parallel: Option<u32>,
     /// What a failed target does to the others: continue, or stop starting new ones

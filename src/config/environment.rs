@@ -221,7 +221,7 @@ fn connection(
         // A fleet needs no default database: its commands name their targets.
         None if map.contains_key("targets") || map.contains_key("targets_from") => {
             Ok(Connection::Unusable(format!(
-                "{}: the environment has no `connection`, only a fleet (`targets`)",
+                "{}: the environment has no `connection`, only a fleet (`targets`): name a target with --target NAME, or run on every one with --all-targets",
                 file.at(prefix)
             )))
         }

@@ -360,9 +360,7 @@ pub fn open(config: &Config, mode: OpenMode, wait: Duration) -> Result<Box<dyn D
     let d: Box<dyn Driver> = match &config.connection {
         Connection::Sqlite(path) => Box::new(sqlite::SqliteDriver::open(path, mode, wait)?),
         Connection::Mysql(m) => Box::new(open_mysql(m, &config.base_dir)?),
-        Connection::Unusable(why) => return Err(Error::config(why.clone()).hint(
-            "name the database: --connection URL, or a target of the fleet with --target NAME (or --all-targets)",
-        )),
+        Connection::Unusable(why) => return Err(Error::config(why.clone())),
     };
     crate::interrupt::set_hook(d.interrupter());
     Ok(d)
@@ -373,6 +371,7 @@ pub fn open(config: &Config, mode: OpenMode, wait: Duration) -> Result<Box<dyn D
 /// runs on a thread of its own, and when the time is up the target has failed (that thread
 /// ends with its socket, or with the process).
 fn open_mysql(m: &crate::config::MysqlConn, base: &std::path::Path) -> Result<mysql::MysqlDriver> {
+    use std::sync::mpsc::RecvTimeoutError;
     let (tx, rx) = std::sync::mpsc::channel();
     let (conn, dir) = (m.clone(), base.to_path_buf());
     std::thread::Builder::new()
@@ -381,14 +380,28 @@ fn open_mysql(m: &crate::config::MysqlConn, base: &std::path::Path) -> Result<my
             let _ = tx.send(mysql::MysqlDriver::open(&conn, &dir));
         })
         .map_err(|e| Error::connection(format!("cannot start connecting: {e}")))?;
-    match rx.recv_timeout(m.connect_timeout) {
-        Ok(opened) => opened,
-        Err(_) => Err(Error::connection(format!(
-            "cannot connect to {}: no answer within {} (connectTimeout)",
-            m.redacted(),
-            seconds(m.connect_timeout)
-        ))
-        .hint("check that the server runs and is not overloaded, and the host and port; `connectTimeout` (milliseconds) in the connection sets how long to wait")),
+    let deadline = std::time::Instant::now() + m.connect_timeout;
+    loop {
+        // Ctrl-C is looked at while waiting, as it is between statements.
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left.min(Duration::from_millis(100))) {
+            Ok(opened) => return opened,
+            Err(RecvTimeoutError::Timeout) if !left.is_zero() => crate::interrupt::check()?,
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(Error::connection(format!(
+                    "cannot connect to {}: the connecting thread stopped",
+                    m.redacted()
+                )))
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                return Err(Error::connection(format!(
+                    "cannot connect to {}: no answer within {} (connectTimeout)",
+                    m.redacted(),
+                    seconds(m.connect_timeout)
+                ))
+                .hint("check that the server runs and is not overloaded, and the host and port; `connectTimeout` (milliseconds) in the connection sets how long to wait"))
+            }
+        }
     }
 }
 

@@ -2,7 +2,6 @@
 //! a list or a targets file; MariaDB fleets of databases on the test server. Every test
 //! checks the databases directly, and waits on what it can observe, never on time.
 
-use std::io::Read;
 use std::net::TcpListener;
 use std::process::{Child, Stdio};
 use std::time::Duration;
@@ -567,6 +566,23 @@ fn waiting_at(admin: &mut mysql::Conn, gate: &str) -> i64 {
         .unwrap_or(0)
 }
 
+/// The lines a child prints, as they come.
+fn lines_of(stdout: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
 fn output_of(child: Child) -> Run {
     to_run(child.wait_with_output().unwrap())
 }
@@ -732,33 +748,32 @@ fn mysql_a_target_that_never_answers_delays_no_other() {
     let held = accepted
         .recv_timeout(Duration::from_secs(60))
         .expect("the fleet connects to the silent server");
-    // Every other target is done while the silent one still waits for its handshake.
-    let done = wait_for(120, || {
-        dbs.names.iter().all(|db| dbs.has_table(db, "roles"))
+    // Every other target's line comes while the silent one still waits for its handshake.
+    let lines = lines_of(child.stdout.take().unwrap());
+    let mut out = Vec::new();
+    let others_done = wait_for(120, || {
+        out.extend(lines.try_iter());
+        dbs.names.iter().all(|db| {
+            out.iter()
+                .any(|l| l.starts_with(&format!("{db}: Batch 1 run")))
+        })
     });
     let still_running = child.try_wait().unwrap().is_none();
+    let silent_before = out.iter().any(|l| l.starts_with("silent:"));
     drop(held); // the silent server hangs up: its target fails
-    let mut out = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
     let r = output_of(child);
-    assert!(done && still_running, "{out}\n{}", r.all());
+    out.extend(lines.iter());
+    let out = out.join("\n");
+    assert!(
+        others_done && still_running && !silent_before,
+        "{out}\n{}",
+        r.all()
+    );
+    assert!(out.contains("silent: unreachable: "), "{out}");
     assert!(
         out.contains("4 targets: 3 migrated, 1 unreachable"),
         "{out}"
     );
-    let silent = out.lines().position(|l| l.starts_with("silent:")).unwrap();
-    for db in &dbs.names {
-        let line = out
-            .lines()
-            .position(|l| l.starts_with(&format!("{db}:")))
-            .unwrap();
-        assert!(line < silent, "{out}");
-    }
 
     // connectTimeout bounds the wait: the run ends although the server never answers.
     let (port, _accepted) = black_hole();
