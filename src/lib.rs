@@ -13,6 +13,7 @@ pub mod error;
 pub mod failpoint;
 pub mod files;
 pub mod interrupt;
+pub mod lint;
 pub mod markers;
 pub mod migrate;
 pub mod process;

@@ -164,6 +164,24 @@ pub trait Introspect {
 
     /// Whether a table or view of this name exists (names compared without case).
     fn object_exists(&mut self, kind: &str, name: &str) -> DbResult<bool>;
+
+    /// On a Galera node: its name and the limits it puts on what a migration or seed may do.
+    fn cluster_facts(&mut self) -> DbResult<Option<ClusterFacts>> {
+        Ok(None)
+    }
+}
+
+/// What a Galera node is, and what it refuses or silently does not replicate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterFacts {
+    /// `wsrep_node_name`.
+    pub node: String,
+    /// `default_storage_engine`: what a `CREATE TABLE` without `ENGINE=` gets.
+    pub default_engine: String,
+    /// `wsrep_max_ws_size`: the largest write set (bytes) one transaction may replicate.
+    pub max_ws_size: u64,
+    /// `wsrep_max_ws_rows`: the most rows one transaction may write (0: no limit).
+    pub max_ws_rows: u64,
 }
 
 /// The runner lock, one per runner kind and database.

@@ -14,6 +14,7 @@ mod classify;
 mod client;
 mod lex;
 mod split;
+mod tables;
 
 use std::fmt;
 
@@ -22,6 +23,7 @@ pub use classify::{
     is_transaction_control, leading_words,
 };
 pub use split::split;
+pub use tables::{locks_tables, table_shape, TableShape};
 
 /// One statement of a SQL file, as furrow sends it to the server.
 #[derive(Debug, Clone, PartialEq)]

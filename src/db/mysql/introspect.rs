@@ -2,9 +2,33 @@
 //! milliseconds each).
 
 use super::MysqlDriver;
-use crate::db::{ColumnInfo, DbResult, Driver, Introspect, Value};
+use crate::db::{ClusterFacts, ColumnInfo, DbResult, Driver, Introspect, Value};
 
 impl Introspect for MysqlDriver {
+    fn cluster_facts(&mut self) -> DbResult<Option<ClusterFacts>> {
+        let Some(c) = self.cluster()? else {
+            return Ok(None);
+        };
+        let rows = self.query(
+            "SELECT @@default_storage_engine, @@wsrep_max_ws_size, @@wsrep_max_ws_rows",
+            &[],
+        )?;
+        let row = rows.into_iter().next().unwrap_or_default();
+        let text = |i: usize| match row.get(i) {
+            Some(Value::Text(t)) => t.clone(),
+            Some(Value::Int(n)) => n.to_string(),
+            Some(Value::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+            _ => String::new(),
+        };
+        let number = |i: usize| text(i).parse::<u64>().unwrap_or(0);
+        Ok(Some(ClusterFacts {
+            node: c.node,
+            default_engine: text(0),
+            max_ws_size: number(1),
+            max_ws_rows: number(2),
+        }))
+    }
+
     fn table_exists(&mut self, table: &str) -> DbResult<bool> {
         let rows = self.query(
             "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
