@@ -165,6 +165,22 @@ pub trait Introspect {
     /// Whether a table or view of this name exists (names compared without case).
     fn object_exists(&mut self, kind: &str, name: &str) -> DbResult<bool>;
 
+    /// Every column that is part of an index (or the primary key) of `table`, lower-cased,
+    /// with whether that index is unique.
+    fn indexed_columns(&mut self, table: &str) -> DbResult<Vec<(String, bool)>>;
+
+    /// The tables whose foreign keys reference `table`.
+    fn referencing_tables(&mut self, table: &str) -> DbResult<Vec<String>>;
+
+    /// About how many rows `table` has (MySQL: the statistics' estimate; SQLite: a count).
+    fn row_estimate(&mut self, table: &str) -> DbResult<u64>;
+
+    /// How many rows the server expects a DML statement to touch (its plan's estimate;
+    /// nothing is run). None where the engine does not say.
+    fn rows_touched(&mut self, _sql: &str) -> DbResult<Option<u64>> {
+        Ok(None)
+    }
+
     /// On a Galera node: its name and the limits it puts on what a migration or seed may do.
     fn cluster_facts(&mut self) -> DbResult<Option<ClusterFacts>> {
         Ok(None)

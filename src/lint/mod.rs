@@ -4,6 +4,8 @@
 //! seed run on a Galera node.
 
 pub mod cluster;
+pub mod online;
+pub mod rules;
 
 use serde_json::json;
 
@@ -123,13 +125,19 @@ pub fn silence(findings: Vec<(usize, Finding)>, units: &[Unit<'_>]) -> Vec<Findi
         .map(|(_, f)| f)
         .collect();
     for u in units {
-        for i in u.ignores.iter().filter(|i| i.reason.is_none()) {
+        let bare: Vec<&str> = u
+            .ignores
+            .iter()
+            .filter(|i| i.reason.is_none())
+            .map(|i| i.code.as_str())
+            .collect();
+        if !bare.is_empty() {
             out.push(Finding {
                 code: "LN101",
                 level: Level::Warning,
                 file: u.file.to_string(),
                 at: u.at.to_string(),
-                what: format!("`lint:ignore {}` gives no reason", i.code),
+                what: format!("`lint:ignore {}` gives no reason", bare.join(",")),
                 fix: "say why after the code, e.g. `-- lint:ignore CL101 one row, written by one node`, so the next reader knows".into(),
             });
         }

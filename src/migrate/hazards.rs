@@ -5,10 +5,10 @@ use crate::db::Driver;
 use crate::error::Result;
 use crate::lint::{self, Ignore, Unit};
 use crate::report::Output;
-use crate::schema::{self, StepKind};
+use crate::schema::{self, Step, StepKind};
 
 use super::runner::Job;
-use super::source::Format;
+use super::source::{Format, MigrationFile};
 
 /// The line in "statement 3 (line 14)", the origin of a SQL file's statement.
 fn origin_line(origin: &str) -> Option<usize> {
@@ -19,10 +19,16 @@ fn origin_line(origin: &str) -> Option<usize> {
 /// The directives of each step the job will run, in order.
 fn job_ignores(job: &Job<'_>) -> Vec<Vec<Ignore>> {
     let steps = &job.section.steps[job.skip.min(job.section.steps.len())..];
-    let Ok(text) = std::str::from_utf8(&job.file.content) else {
+    step_ignores(job.file, steps)
+}
+
+/// The `lint:ignore` directives written for each of a file's steps: the comment lines
+/// before a SQL statement, the `lint:` key beside a YAML op.
+pub fn step_ignores(file: &MigrationFile, steps: &[Step]) -> Vec<Vec<Ignore>> {
+    let Ok(text) = std::str::from_utf8(&file.content) else {
         return vec![Vec::new(); steps.len()];
     };
-    match job.file.format {
+    match file.format {
         Format::Sql => {
             let directives = lint::sql_ignores(text);
             let mut previous = 0;
@@ -49,18 +55,22 @@ fn job_ignores(job: &Job<'_>) -> Vec<Vec<Ignore>> {
             steps
                 .iter()
                 .map(|s| {
-                    ops.iter()
-                        .find(|op| {
-                            s.origin == op.path
-                                || s.origin.starts_with(&format!("{} ", op.path))
-                                || s.origin.contains(&format!("derived from {})", op.path))
-                        })
+                    op_of(&ops, &s.origin)
                         .map(|op| op.lint_ignore.clone())
                         .unwrap_or_default()
                 })
                 .collect()
         }
     }
+}
+
+/// The op a step comes from, by its origin (`up[2].create_table …`, `down (derived from …)`).
+pub fn op_of<'o>(ops: &'o [schema::Op], origin: &str) -> Option<&'o schema::Op> {
+    ops.iter().find(|op| {
+        origin == op.path
+            || origin.starts_with(&format!("{} ", op.path))
+            || origin.contains(&format!("derived from {})", op.path))
+    })
 }
 
 /// Refuses a batch with a Galera hazard (and prints its warnings); nothing has run yet.

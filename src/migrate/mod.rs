@@ -4,6 +4,7 @@ pub mod columns;
 mod hazards;
 mod jobs;
 pub mod knex;
+pub mod lint;
 pub mod plan;
 mod resume;
 pub mod runner;
@@ -178,6 +179,12 @@ pub fn latest(ctx: &Ctx, opts: MigrateOpts) -> Result<Report> {
         warn_history(ctx, &p.modified, &p.missing);
         let jobs = latest_jobs(ctx, &files, &rows, &p, d, opts.resume_from)?;
         before_batch(&jobs, d, ctx)?;
+        let fresh: Vec<&MigrationFile> = jobs
+            .iter()
+            .filter(|j| j.skip == 0)
+            .map(|j| j.file)
+            .collect();
+        lint::before_batch(ctx, d, &fresh, &files, &rows)?;
         let mut r = ctx.report("migrate:latest");
         if jobs.is_empty() {
             r.line(Style::Success, "Already up to date")

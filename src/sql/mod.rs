@@ -9,6 +9,7 @@
 //! `lex` reads SQL's lexical elements, `split` splits (with `blocks` following `BEGIN … END`
 //! and `client` refusing the mysql client's own commands), `classify` reads statement heads.
 
+mod alter;
 mod blocks;
 mod classify;
 mod client;
@@ -18,6 +19,7 @@ mod tables;
 
 use std::fmt;
 
+pub use alter::{column, ddl, AlterAction, ColumnDef, Ddl, KeyDef, KeyKind};
 pub use classify::{
     commits_implicitly, commits_implicitly_mysql, created_or_dropped, first_word,
     is_transaction_control, leading_words,

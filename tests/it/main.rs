@@ -9,6 +9,7 @@ mod config;
 mod files;
 mod galera;
 mod knex;
+mod lint;
 mod migrate;
 mod mysql;
 mod real;

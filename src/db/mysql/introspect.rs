@@ -107,6 +107,74 @@ impl Introspect for MysqlDriver {
         Ok(keys.into_iter().map(|(_, c)| c).collect())
     }
 
+    fn indexed_columns(&mut self, table: &str) -> DbResult<Vec<(String, bool)>> {
+        let rows = self.query(
+            "SELECT LOWER(column_name), MIN(non_unique) FROM information_schema.statistics \
+             WHERE table_schema = DATABASE() AND table_name = ? GROUP BY LOWER(column_name)",
+            &[Value::Text(table.to_string())],
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match (&r[0], &r[1]) {
+                (Value::Text(c), Value::Int(n)) => Some((c.clone(), *n == 0)),
+                (Value::Text(c), Value::Text(n)) => Some((c.clone(), n == "0")),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn referencing_tables(&mut self, table: &str) -> DbResult<Vec<String>> {
+        let rows = self.query(
+            "SELECT DISTINCT table_name FROM information_schema.key_column_usage \
+             WHERE referenced_table_schema = DATABASE() AND referenced_table_name = ? AND table_name <> ?",
+            &[Value::Text(table.to_string()), Value::Text(table.to_string())],
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match &r[0] {
+                Value::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn rows_touched(&mut self, sql: &str) -> DbResult<Option<u64>> {
+        use mysql::prelude::Queryable;
+        // EXPLAIN names its columns differently across versions: find `rows` by name.
+        let rows: Vec<mysql::Row> = self
+            .conn()
+            .query(format!("EXPLAIN {sql}"))
+            .map_err(super::db_err)?;
+        let most = rows
+            .iter()
+            .filter_map(|r| {
+                let i = r
+                    .columns_ref()
+                    .iter()
+                    .position(|c| c.name_str() == "rows")?;
+                match r.as_ref(i)? {
+                    mysql::Value::Int(n) => Some((*n).max(0) as u64),
+                    mysql::Value::UInt(n) => Some(*n),
+                    mysql::Value::Bytes(b) => std::str::from_utf8(b).ok()?.parse().ok(),
+                    _ => None,
+                }
+            })
+            .max();
+        Ok(most)
+    }
+
+    fn row_estimate(&mut self, table: &str) -> DbResult<u64> {
+        let rows = self.query(
+            "SELECT COALESCE(table_rows, 0) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+            &[Value::Text(table.to_string())],
+        )?;
+        Ok(match rows.first().and_then(|r| r.first()) {
+            Some(Value::Int(n)) => (*n).max(0) as u64,
+            Some(Value::Text(n)) => n.parse().unwrap_or(0),
+            _ => 0,
+        })
+    }
+
     fn index_exists(&mut self, table: &str, name: &str) -> DbResult<bool> {
         let rows = self.query(
             "SELECT 1 FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = ? AND index_name = ? LIMIT 1",
