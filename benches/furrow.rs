@@ -15,7 +15,8 @@
 //!   FURROW_BENCH_ROWS       rows of the seed workloads (default 100000)
 //!   FURROW_BENCH_BIG_ROWS   rows of the memory workload (default 1000000)
 //!   FURROW_BENCH_MYSQL_BATCH rows per INSERT of the raw MariaDB loop (default 1000)
-//!   FURROW_BENCH_ONLY       comma list of parts: noop,migrate,dumps,seed,yaml,memory,fleet (default all)
+//!   FURROW_BENCH_ONLY       comma list of parts: noop,migrate,dumps,seed,yaml,memory,cluster,fleet
+//!                           (default all; `cluster` needs FURROW_TEST_GALERA_URLS, three node URLs)
 //!   FURROW_BENCH_FLEET_RUNS runs per MariaDB fleet measurement (default 3)
 //!   FURROW_BIN              the binary to measure (default: the one cargo built)
 //!   FURROW_BENCH_DBMATE     a dbmate binary: its no-op runs are measured beside furrow's
@@ -765,6 +766,18 @@ fn have(cmd: &str) -> bool {
 }
 
 fn bench_migrate(s: &Settings, root: &Path, engine: Engine, rep: &mut Report) {
+    let work = format!("300 one-table migrations, {}", engine.name());
+    migrations_versus_cli(s, root, engine, &work, Some(1.3), rep);
+}
+
+fn migrations_versus_cli(
+    s: &Settings,
+    root: &Path,
+    engine: Engine,
+    work: &str,
+    target: Option<f64>,
+    rep: &mut Report,
+) {
     const N: usize = 300;
     let migrations = root.join("migrations_300");
     if !migrations.is_dir() {
@@ -777,8 +790,130 @@ fn bench_migrate(s: &Settings, root: &Path, engine: Engine, rep: &mut Report) {
         sql.push('\n');
     }
     write(&up_sql, &sql);
-    let work = format!("{N} one-table migrations, {}", engine.name());
-    versus_cli(s, root, engine, &work, &migrations, &up_sql, Some(1.3), rep);
+    versus_cli(s, root, engine, work, &migrations, &up_sql, target, rep);
+}
+
+/// "Took the migration lock in N ms" (furrow --verbose), from a run's stderr.
+fn lock_time(stderr: &str) -> Option<Duration> {
+    let rest = &stderr[stderr.find("Took the migration lock in ")? + 27..];
+    let ms: u64 = rest.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_millis(ms))
+}
+
+/// A 3-node Galera cluster (FURROW_TEST_GALERA_URLS): 300 migrations through one node
+/// against the mariadb CLI on the same node; the lease: how long one runner takes to get
+/// it, and how long each of 9 runners (3 a node, started together) waits for it.
+fn bench_cluster(s: &Settings, root: &Path, rep: &mut Report) {
+    let urls: Vec<String> = std::env::var("FURROW_TEST_GALERA_URLS")
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(|u| u.trim_end_matches('/').to_string())
+        .collect();
+    if urls.len() < 3 {
+        rep.notes.push("Galera: skipped (FURROW_TEST_GALERA_URLS has no 3 node URLs; `. scripts/galera.sh; galera_start` sets it)".into());
+        return;
+    }
+    let node = Settings {
+        mysql: Some(MysqlTarget::new(&urls[0])),
+        ..Settings::from_env()
+    };
+    migrations_versus_cli(
+        &node,
+        root,
+        Engine::Mariadb,
+        "300 one-table migrations, Galera node",
+        // Two replicated commits a migration (the record before its DDL, and after) that
+        // the CLI does not make: the price of knowing what committed; no target.
+        None,
+        rep,
+    );
+    let target = node.mysql.as_ref().unwrap();
+    let one = root.join("cluster_one_migration");
+    write_migrations(&one, 1);
+    let seeds = root.join("empty_seeds");
+    std::fs::create_dir_all(&seeds).unwrap();
+    let runner = |dir: &Path, url: &str| {
+        let mut c = Command::new(&s.bin);
+        c.args(["--verbose", "--connection", url, "migrate:latest"])
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        c
+    };
+    let taken = |o: std::process::Output| {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        lock_time(&String::from_utf8_lossy(&o.stderr))
+            .expect("furrow --verbose says how long the lock took")
+    };
+    let mut single = Vec::new();
+    for run in 0..s.runs {
+        let db = target.fresh_db();
+        let p = project(
+            &root.join(format!("cluster_one_{run}")),
+            Engine::Mariadb,
+            Some(&db),
+            &one,
+            &seeds,
+        );
+        single.push(taken(runner(&p, &db.url()).output().unwrap()));
+    }
+    let mut waits = Vec::new();
+    for run in 0..s.runs.min(3) {
+        let db = target.fresh_db();
+        let p = project(
+            &root.join(format!("cluster_nine_{run}")),
+            Engine::Mariadb,
+            Some(&db),
+            &one,
+            &seeds,
+        );
+        let children: Vec<_> = (0..9)
+            .map(|i| {
+                runner(&p, &format!("{}/{}", urls[i % 3], db.name))
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        waits.extend(
+            children
+                .into_iter()
+                .map(|c| taken(c.wait_with_output().unwrap())),
+        );
+    }
+    single.sort();
+    waits.sort();
+    let median = |v: &[Duration]| v[v.len() / 2];
+    progress(&format!(
+        "Galera lease: one runner {} (min {}, max {}); 9 runners: median wait {}, max {}",
+        ms(median(&single)),
+        ms(single[0]),
+        ms(single[single.len() - 1]),
+        ms(median(&waits)),
+        ms(waits[waits.len() - 1])
+    ));
+    rep.add(
+        "Galera lease: one runner takes the lock".into(),
+        ms(median(&single)),
+        "—".into(),
+        format!(
+            "min {}, max {} (no target)",
+            ms(single[0]),
+            ms(single[single.len() - 1])
+        ),
+        "—".into(),
+    );
+    rep.add(
+        "Galera lease: 9 runners on 3 nodes, wait each".into(),
+        ms(median(&waits)),
+        "—".into(),
+        format!(
+            "median of {}; max {} (no target)",
+            waits.len(),
+            ms(waits[waits.len() - 1])
+        ),
+        "—".into(),
+    );
 }
 
 /// furrow `migrate:latest` of `migrations` against the engine's CLI fed `up_sql` (the same
@@ -1427,6 +1562,10 @@ fn main() {
     if s.part("dumps") && s.mysql.is_some() {
         eprintln!("b'. dump files as migrations vs the mariadb CLI");
         bench_dumps(&s, root, &mut rep);
+    }
+    if s.part("cluster") {
+        eprintln!("g. a 3-node Galera cluster: 300 migrations vs the CLI, the lease");
+        bench_cluster(&s, root, &mut rep);
     }
     let mut small_insert = None;
     if s.part("seed") || s.part("yaml") || s.part("memory") {

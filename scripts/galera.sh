@@ -3,7 +3,8 @@
 #                  # each on its own SQL, group, IST and SST ports, run as the `mysql` user
 #                  # (rsync's daemon drops root and cannot write a root-owned datadir);
 #                  # exports FURROW_TEST_GALERA_URLS (three URLs, space-separated), GALERA_DIR
-#   galera_stop    # stops every node it started, by pid, and removes its directory
+#   galera_stop    # stops every node it started (and any a test restarted), by pid, and
+#                  # removes its directory
 # Needs mariadb-server (which installs galera-4) and rsync; scripts/mariadb.sh installs them.
 
 GALERA_PIDS=""
@@ -97,7 +98,13 @@ galera_start() {
 }
 
 galera_stop() {
-  local pid
+  local pid f
+  # A test may have crashed and restarted a node: its pid file names the process now.
+  for f in "${GALERA_DIR:-/nonexistent}"/node*/mariadbd.pid; do
+    [ -f "$f" ] || continue
+    pid=$(cat "$f")
+    case " $GALERA_PIDS " in *" $pid "*) ;; *) GALERA_PIDS="$GALERA_PIDS $pid" ;; esac
+  done
   for pid in $GALERA_PIDS; do
     kill "$pid" 2>/dev/null || true
   done

@@ -230,6 +230,19 @@ fn dispatch_migrate(ctx: &Ctx, command: &Command) -> Result<Report> {
         Command::MigrateDown { name } => migrate::down(ctx, name.as_deref()),
         Command::MigrateStatus { check, .. } => migrate::status(ctx, *check),
         Command::MigrateList { .. } => migrate::list(ctx),
+        Command::MigrateLint {
+            names,
+            pending,
+            server_version,
+            fleet: _,
+        } => migrate::lint::command(
+            ctx,
+            &migrate::lint::LintOpts {
+                names,
+                pending: *pending,
+                server_version: server_version.as_deref(),
+            },
+        ),
         Command::MigrateCurrentVersion => migrate::current_version(ctx),
         Command::MigrateUnlock => migrate::unlock(ctx),
         Command::MigrateAdopt {

@@ -205,6 +205,24 @@ pub enum Command {
         fleet: FleetArgs,
     },
 
+    /// What each migration will do to a live database before it runs: findings with a
+    /// stable code, a level, where, and what to do instead. Exit 1 if any is an error.
+    #[command(name = "migrate:lint")]
+    MigrateLint {
+        /// Migrations to lint (file name, with or without extension, or the part after the
+        /// timestamp); default: every migration.
+        names: Vec<String>,
+        /// Only the migrations not applied yet.
+        #[arg(long)]
+        pending: bool,
+        /// Judge locking for this server (`10.11`, `mariadb-10.6`, `mysql-8.0.36`) instead of
+        /// the live one's version.
+        #[arg(long, value_name = "VERSION")]
+        server_version: Option<String>,
+        #[command(flatten)]
+        fleet: FleetArgs,
+    },
+
     /// List completed and pending migrations, as Knex does.
     #[command(name = "migrate:list")]
     MigrateList {
@@ -330,6 +348,7 @@ impl Command {
             | Command::MigrateRollback { fleet, .. }
             | Command::MigrateStatus { fleet, .. }
             | Command::MigrateList { fleet }
+            | Command::MigrateLint { fleet, .. }
             | Command::SeedRun { fleet, .. }
             | Command::SeedStatus { fleet } => Some(fleet),
             _ => None,
@@ -346,6 +365,7 @@ impl Command {
             Command::MigrateDown { .. } => "migrate:down",
             Command::MigrateStatus { .. } => "migrate:status",
             Command::MigrateList { .. } => "migrate:list",
+            Command::MigrateLint { .. } => "migrate:lint",
             Command::MigrateCurrentVersion => "migrate:currentVersion",
             Command::MigrateUnlock => "migrate:unlock",
             Command::MigrateAdopt { .. } => "migrate:adopt",

@@ -14,6 +14,7 @@ pub mod failpoint;
 pub mod files;
 pub mod fleet;
 pub mod interrupt;
+pub mod lint;
 pub mod markers;
 pub mod migrate;
 pub mod process;

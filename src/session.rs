@@ -148,7 +148,15 @@ pub fn locked<K: Tracked, T>(
     let table = K::table(ctx.config).to_string();
     K::prepare_lock(&mut *d, &table)?;
     let lock = K::lock(&mut *d, ctx.config)?;
+    let asked = std::time::Instant::now();
     track::with_migration_lock(&mut *d, &lock, ctx.out, |d| {
+        if ctx.out.verbose {
+            ctx.out.note(format!(
+                "Took the {} lock in {} ms",
+                K::NOUN,
+                asked.elapsed().as_millis()
+            ));
+        }
         K::complete(d, &table)?;
         let rows = K::read(d, &table)?;
         body(d, rows)

@@ -9,8 +9,8 @@ use serde_yaml::{Mapping, Value as Y};
 use super::connection::{absolutize, parse_connect_timeout, sqlite_path, DEFAULT_CONNECT_TIMEOUT};
 use super::knexfile::{as_map, check_keys, join, path_text, scalar_string, KnexFile};
 use super::{
-    parse_connection_string, ChecksumPolicy, Client, Config, Connection, MigrationsConfig,
-    MysqlConn, Overrides, SeedsConfig, SslMode,
+    parse_connection_string, ChecksumPolicy, Client, Config, Connection, LintPolicy,
+    MigrationsConfig, MysqlConn, Overrides, SeedsConfig, SslMode,
 };
 use crate::error::{Error, Result};
 use crate::text::did_you_mean;
@@ -48,8 +48,9 @@ const ENV_IGNORED: [&str; 12] = [
     "compileSqlOnError",
     "fetchAsString",
 ];
-const MIGRATIONS_KEYS: [&str; 8] = [
+const MIGRATIONS_KEYS: [&str; 9] = [
     "directory",
+    "lint",
     "tableName",
     "extension",
     "disableTransactions",
@@ -255,6 +256,7 @@ fn migrations(
         lock_timeout: Duration::from_secs(60),
         lock_lease: Duration::from_secs(30),
         checksums: ChecksumPolicy::Warn,
+        lint: LintPolicy::Warn,
     };
     let Some(m) = map.get("migrations") else {
         return Ok(migrations);
@@ -272,6 +274,19 @@ fn migrations(
             "disableTransactions" => migrations.disable_transactions = boolean(v, file, &kp)?,
             "lockTimeout" => migrations.lock_timeout = seconds(v, file, &kp)?,
             "lockLease" => migrations.lock_lease = seconds(v, file, &kp)?,
+            "lint" => {
+                migrations.lint = match scalar_string(v).as_deref() {
+                    Some("off") | Some("false") => LintPolicy::Off,
+                    Some("warn") => LintPolicy::Warn,
+                    Some("error") => LintPolicy::Error,
+                    _ => {
+                        return Err(Error::config(format!(
+                            "{}: `lint` must be `off`, `warn` or `error`",
+                            file.at(&kp)
+                        )))
+                    }
+                }
+            }
             "checksums" => {
                 migrations.checksums = match scalar_string(v).as_deref() {
                     Some("warn") => ChecksumPolicy::Warn,

@@ -42,6 +42,16 @@ pub enum ChecksumPolicy {
     Strict,
 }
 
+/// `migrations.lint`: what `migrate:latest` does with the lint of the pending migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LintPolicy {
+    Off,
+    /// Print the findings; refuse nothing (the default).
+    Warn,
+    /// Refuse the batch when a finding is an error.
+    Error,
+}
+
 #[derive(Debug, Clone)]
 pub struct MigrationsConfig {
     pub directories: Vec<PathBuf>,
@@ -52,6 +62,7 @@ pub struct MigrationsConfig {
     /// How long a cluster lock (Galera's lease row) outlives a holder that stopped renewing it.
     pub lock_lease: Duration,
     pub checksums: ChecksumPolicy,
+    pub lint: LintPolicy,
 }
 
 #[derive(Debug, Clone)]

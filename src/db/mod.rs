@@ -164,6 +164,40 @@ pub trait Introspect {
 
     /// Whether a table or view of this name exists (names compared without case).
     fn object_exists(&mut self, kind: &str, name: &str) -> DbResult<bool>;
+
+    /// Every column that is part of an index (or the primary key) of `table`, lower-cased,
+    /// with whether that index is unique.
+    fn indexed_columns(&mut self, table: &str) -> DbResult<Vec<(String, bool)>>;
+
+    /// The tables whose foreign keys reference `table`.
+    fn referencing_tables(&mut self, table: &str) -> DbResult<Vec<String>>;
+
+    /// About how many rows `table` has (MySQL: the statistics' estimate; SQLite: a count).
+    fn row_estimate(&mut self, table: &str) -> DbResult<u64>;
+
+    /// How many rows the server expects a DML statement to touch (its plan's estimate;
+    /// nothing is run). None where the engine does not say.
+    fn rows_touched(&mut self, _sql: &str) -> DbResult<Option<u64>> {
+        Ok(None)
+    }
+
+    /// On a Galera node: its name and the limits it puts on what a migration or seed may do.
+    fn cluster_facts(&mut self) -> DbResult<Option<ClusterFacts>> {
+        Ok(None)
+    }
+}
+
+/// What a Galera node is, and what it refuses or silently does not replicate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterFacts {
+    /// `wsrep_node_name`.
+    pub node: String,
+    /// `default_storage_engine`: what a `CREATE TABLE` without `ENGINE=` gets.
+    pub default_engine: String,
+    /// `wsrep_max_ws_size`: the largest write set (bytes) one transaction may replicate.
+    pub max_ws_size: u64,
+    /// `wsrep_max_ws_rows`: the most rows one transaction may write (0: no limit).
+    pub max_ws_rows: u64,
 }
 
 /// The runner lock, one per runner kind and database.

@@ -299,9 +299,12 @@ fn conclude(run: &Run, out: &Output, live: &Live, finished: Vec<Finished>) -> Re
         .map(|(t, _)| t.name.as_str())
         .collect();
     let needs_work = finished.iter().any(|f| f.outcome.needs_work);
-    let check_failed = finished
+    // A command that succeeded with an exit code of its own (lint's 1, status --check's 3):
+    // the fleet's is the gravest.
+    let exit_codes: Vec<i32> = finished
         .iter()
-        .any(|f| f.ran.as_ref().is_some_and(|r| r.exit_code == 3));
+        .filter_map(|f| f.ran.as_ref().map(|r| r.exit_code))
+        .collect();
     let entries: Vec<J> = run
         .targets
         .iter()
@@ -313,9 +316,13 @@ fn conclude(run: &Run, out: &Output, live: &Live, finished: Vec<Finished>) -> Re
         let mut r = Report::new(run.name);
         r.data = data;
         r.data.insert("up_to_date".into(), json!(!needs_work));
-        if check_failed {
-            r.exit_code = 3;
-        }
+        r.exit_code = if exit_codes.contains(&1) {
+            1
+        } else if exit_codes.contains(&3) {
+            3
+        } else {
+            0
+        };
         return Ok(r);
     }
     let mut err = failure(run, &failed, &not_run);

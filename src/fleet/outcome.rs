@@ -20,7 +20,7 @@ pub struct Outcome {
 }
 
 /// The words of the summary, in the order it lists them.
-const ORDER: [&str; 17] = [
+const ORDER: [&str; 20] = [
     "migrated",
     "would_migrate",
     "rolled_back",
@@ -30,7 +30,10 @@ const ORDER: [&str; 17] = [
     "up_to_date",
     "at_base",
     "no_seeds",
+    "clean",
     "ok",
+    "with_warnings",
+    "with_errors",
     "pending",
     "never_run",
     "changed",
@@ -108,8 +111,21 @@ pub fn of_success(command: &str, doc: &J, lines: &[(Style, String)], exit_code: 
             }
         }
         "migrate:status" => status(doc, MIGRATION_STATES, exit_code),
+        "migrate:lint" => lint(doc, lines),
         "seed:status" => status(doc, SEED_STATES, exit_code),
         _ => simple("ok", said, exit_code == 3),
+    }
+}
+
+/// `migrate:lint`: clean, or with warnings, or with errors (which fail it, exit 1); its
+/// summary line is its last.
+fn lint(doc: &J, lines: &[(Style, String)]) -> Outcome {
+    let said = lines.last().map(|(_, t)| t.clone()).unwrap_or_default();
+    let count = |k: &str| doc.get(k).and_then(J::as_u64).unwrap_or(0);
+    match (count("errors"), count("warnings")) {
+        (0, 0) => simple("clean", said, false),
+        (0, _) => simple("with_warnings", said, false),
+        _ => simple("with_errors", said, true),
     }
 }
 

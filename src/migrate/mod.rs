@@ -1,8 +1,10 @@
 //! The migrate commands: thin layers over source (files), plan (what to do) and the runner.
 
 pub mod columns;
+mod hazards;
 mod jobs;
 pub mod knex;
+pub mod lint;
 pub mod plan;
 mod resume;
 pub mod runner;
@@ -123,6 +125,12 @@ fn warn_history(ctx: &Ctx, modified: &[String], missing: &[String]) {
     }
 }
 
+/// Everything checked before a batch runs: the columns its indexes name, the cluster's hazards.
+fn before_batch(jobs: &[Job<'_>], d: &mut dyn Driver, ctx: &Ctx) -> Result<()> {
+    columns::check_index_columns(jobs, d)?;
+    hazards::check(jobs, d, ctx.out)
+}
+
 pub fn latest(ctx: &Ctx, opts: MigrateOpts) -> Result<Report> {
     let table = ctx.config.migrations.table_name.clone();
     if opts.dry_run {
@@ -132,7 +140,7 @@ pub fn latest(ctx: &Ctx, opts: MigrateOpts) -> Result<Report> {
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
         let jobs = latest_jobs(ctx, &files, &rows, &p, &mut *d, opts.resume_from)?;
-        columns::check_index_columns(&jobs, &mut *d)?;
+        before_batch(&jobs, &mut *d, ctx)?;
         if jobs.is_empty() {
             let mut r = ctx.report("migrate:latest");
             r.line(Style::Success, "Already up to date")
@@ -170,7 +178,13 @@ pub fn latest(ctx: &Ctx, opts: MigrateOpts) -> Result<Report> {
         let p = plan::latest(&files, &rows, &pol)?;
         warn_history(ctx, &p.modified, &p.missing);
         let jobs = latest_jobs(ctx, &files, &rows, &p, d, opts.resume_from)?;
-        columns::check_index_columns(&jobs, d)?;
+        before_batch(&jobs, d, ctx)?;
+        let fresh: Vec<&MigrationFile> = jobs
+            .iter()
+            .filter(|j| j.skip == 0)
+            .map(|j| j.file)
+            .collect();
+        lint::before_batch(ctx, d, &fresh, &files, &rows)?;
         let mut r = ctx.report("migrate:latest");
         if jobs.is_empty() {
             r.line(Style::Success, "Already up to date")
@@ -239,6 +253,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: MigrateOpts) -> Result<Report> {
         let tracked = tracked_files(&files, &reverts);
         let jobs = with_prior_errors(down_jobs(&tracked, &mut *d, ctx.config)?, &reverts);
         let title = summary(&reverts, jobs.len(), "rolled back");
+        hazards::check(&jobs, &mut *d, ctx.out)?;
         let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Down, 0)?;
         let done = furrow_names(done, &files, &reverts);
         r.line(Style::Success, title);
@@ -267,7 +282,7 @@ pub fn up(ctx: &Ctx, name: Option<&str>, opts: MigrateOpts) -> Result<Report> {
                 None => Vec::new(),
             }
         };
-        columns::check_index_columns(&jobs, d)?;
+        before_batch(&jobs, d, ctx)?;
         if jobs.is_empty() {
             r.line(Style::Success, "Already up to date")
                 .set("migrations", json!([]));
@@ -298,6 +313,7 @@ pub fn down(ctx: &Ctx, name: Option<&str>) -> Result<Report> {
         let reverts = std::slice::from_ref(&revert);
         let tracked = tracked_files(&files, reverts);
         let jobs = with_prior_errors(down_jobs(&tracked, &mut *d, ctx.config)?, reverts);
+        hazards::check(&jobs, &mut *d, ctx.out)?;
         let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Down, 0)?;
         let done = furrow_names(done, &files, reverts);
         r.line(

@@ -14,6 +14,8 @@ pub struct Op {
     /// 1-based line of the op in the file, when known.
     pub line: Option<usize>,
     pub kind: OpKind,
+    /// `lint: {ignore: [CODE…], reason: …}` beside the op: the findings it silences.
+    pub lint_ignore: Vec<crate::lint::Ignore>,
 }
 
 impl Op {

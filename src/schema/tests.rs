@@ -1607,3 +1607,26 @@ fn create_table_if_not_exists_has_no_derived_down() {
     let with_down = format!("{y}down:\n  - drop_table: a\n");
     assert_eq!(down(&with_down, Sqlite), [r#"DROP TABLE "a""#]);
 }
+
+#[test]
+fn a_lint_key_beside_an_op_silences_codes_and_is_checked() {
+    let m = parse(
+        "up:\n  - create_table:\n      name: audit\n      columns:\n        - { name: msg, type: text }\n    lint: { ignore: [cl101, CL102], reason: one node writes it }\n  - drop_table: old\n",
+    );
+    let ignores: Vec<(&str, Option<&str>)> = m.up[0]
+        .lint_ignore
+        .iter()
+        .map(|i| (i.code.as_str(), i.reason.as_deref()))
+        .collect();
+    assert_eq!(
+        ignores,
+        [
+            ("CL101", Some("one node writes it")),
+            ("CL102", Some("one node writes it"))
+        ]
+    );
+    assert!(m.up[1].lint_ignore.is_empty());
+    let e = err("up:\n  - drop_table: old\n    lint: [CL101]\n");
+    assert_eq!(e.path, "up[0].lint");
+    assert!(e.message.contains("lint: {ignore: [CODE"), "{e}");
+}

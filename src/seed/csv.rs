@@ -55,6 +55,22 @@ impl<R: BufRead> CsvReader<R> {
         Ok(n > 0)
     }
 
+    /// Reads the rest of the input: its records, fields and field bytes.
+    pub fn measure(&mut self) -> Result<(u64, u64, u64), CsvError> {
+        let (mut records, mut fields, mut bytes) = (0u64, 0u64, 0u64);
+        while self
+            .read_fields(&mut |_, b| {
+                fields += 1;
+                bytes += b.map_or(0, |b| b.len() as u64);
+                Ok(())
+            })?
+            .is_some()
+        {
+            records += 1;
+        }
+        Ok((records, fields, bytes))
+    }
+
     /// The next record, or `None` at the end. Blank lines are skipped.
     /// Returns (start line, record).
     pub fn next_record(&mut self) -> Result<Option<(usize, Record)>, CsvError> {

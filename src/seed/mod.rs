@@ -4,6 +4,7 @@
 
 pub mod csv;
 mod fastyaml;
+mod hazards;
 pub mod plan;
 mod rows;
 pub mod runner;
@@ -145,6 +146,7 @@ pub fn run(ctx: &Ctx, opts: &SeedRunOpts) -> Result<Report> {
     let table = ctx.config.seeds.table_name.clone();
     session::locked::<Seeds, _>(ctx, |d, rows| {
         let planned = prepare(d, ctx, &chosen, &rows, opts)?;
+        hazards::check(d, ctx.out, &planned, opts.atomic)?;
         let (ran, skipped) = runner::run_all(d, ctx, &table, &planned, opts.atomic)?;
         let mut items = Vec::new();
         let n = ran.len();

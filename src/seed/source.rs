@@ -122,6 +122,19 @@ impl InlineRows {
         self.rows.is_empty()
     }
 
+    /// How many values the rows hold, and their bytes (a number counts 8).
+    pub fn data_size(&self) -> (u64, u64) {
+        let numbers = self
+            .cells
+            .iter()
+            .filter(|c| matches!(c, Cell::Int(_) | Cell::Float(_)))
+            .count();
+        (
+            self.cells.len() as u64,
+            self.text.len() as u64 + 8 * numbers as u64,
+        )
+    }
+
     /// Adds a value to the row being built.
     pub fn add(&mut self, v: Value) {
         let cell = match v {

@@ -9,19 +9,23 @@
 //! `lex` reads SQL's lexical elements, `split` splits (with `blocks` following `BEGIN … END`
 //! and `client` refusing the mysql client's own commands), `classify` reads statement heads.
 
+mod alter;
 mod blocks;
 mod classify;
 mod client;
 mod lex;
 mod split;
+mod tables;
 
 use std::fmt;
 
+pub use alter::{column, ddl, AlterAction, ColumnDef, Ddl, KeyDef, KeyKind};
 pub use classify::{
     commits_implicitly, commits_implicitly_mysql, created_or_dropped, first_word,
     is_transaction_control, leading_words,
 };
 pub use split::split;
+pub use tables::{locks_tables, table_shape, TableShape};
 
 /// One statement of a SQL file, as furrow sends it to the server.
 #[derive(Debug, Clone, PartialEq)]

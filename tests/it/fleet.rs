@@ -847,3 +847,28 @@ fn mysql_kill_9_of_a_fleet_run_leaves_no_lock() {
         assert!(dbs.has_table(db, "roles"), "{db}");
     }
 }
+
+#[test]
+fn lint_runs_on_each_target_and_its_errors_exit_1() {
+    let p = sqlite_fleet(GLOB);
+    tenants(&p, 3, false);
+    p.run(&["migrate:lint", "--all-targets"])
+        .ok()
+        .has("t01: No findings in 2 migrations")
+        .has("3 targets: 3 clean");
+    p.run(&["migrate:latest", "--all-targets"]).ok();
+    p.migration(
+        "20240102000000_drop_name.sql",
+        "-- migrate:up\nALTER TABLE accounts DROP COLUMN name;\n",
+    );
+    p.run(&["migrate:lint", "--all-targets", "--pending"])
+        .code(1)
+        .has("t02: 1 error")
+        .has("3 targets: 3 with errors");
+    let doc = p
+        .run(&["--json", "migrate:lint", "--target", "t03", "--pending"])
+        .code(1)
+        .json();
+    assert_eq!(doc["targets"][0]["outcome"], "with_errors");
+    assert_eq!(doc["targets"][0]["result"]["findings"][0]["code"], "DS102");
+}

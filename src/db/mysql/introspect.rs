@@ -2,9 +2,33 @@
 //! milliseconds each).
 
 use super::MysqlDriver;
-use crate::db::{ColumnInfo, DbResult, Driver, Introspect, Value};
+use crate::db::{ClusterFacts, ColumnInfo, DbResult, Driver, Introspect, Value};
 
 impl Introspect for MysqlDriver {
+    fn cluster_facts(&mut self) -> DbResult<Option<ClusterFacts>> {
+        let Some(c) = self.cluster()? else {
+            return Ok(None);
+        };
+        let rows = self.query(
+            "SELECT @@default_storage_engine, @@wsrep_max_ws_size, @@wsrep_max_ws_rows",
+            &[],
+        )?;
+        let row = rows.into_iter().next().unwrap_or_default();
+        let text = |i: usize| match row.get(i) {
+            Some(Value::Text(t)) => t.clone(),
+            Some(Value::Int(n)) => n.to_string(),
+            Some(Value::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
+            _ => String::new(),
+        };
+        let number = |i: usize| text(i).parse::<u64>().unwrap_or(0);
+        Ok(Some(ClusterFacts {
+            node: c.node,
+            default_engine: text(0),
+            max_ws_size: number(1),
+            max_ws_rows: number(2),
+        }))
+    }
+
     fn table_exists(&mut self, table: &str) -> DbResult<bool> {
         let rows = self.query(
             "SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
@@ -81,6 +105,74 @@ impl Introspect for MysqlDriver {
             }
         }
         Ok(keys.into_iter().map(|(_, c)| c).collect())
+    }
+
+    fn indexed_columns(&mut self, table: &str) -> DbResult<Vec<(String, bool)>> {
+        let rows = self.query(
+            "SELECT LOWER(column_name), MIN(non_unique) FROM information_schema.statistics \
+             WHERE table_schema = DATABASE() AND table_name = ? GROUP BY LOWER(column_name)",
+            &[Value::Text(table.to_string())],
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match (&r[0], &r[1]) {
+                (Value::Text(c), Value::Int(n)) => Some((c.clone(), *n == 0)),
+                (Value::Text(c), Value::Text(n)) => Some((c.clone(), n == "0")),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn referencing_tables(&mut self, table: &str) -> DbResult<Vec<String>> {
+        let rows = self.query(
+            "SELECT DISTINCT table_name FROM information_schema.key_column_usage \
+             WHERE referenced_table_schema = DATABASE() AND referenced_table_name = ? AND table_name <> ?",
+            &[Value::Text(table.to_string()), Value::Text(table.to_string())],
+        )?;
+        Ok(rows
+            .into_iter()
+            .filter_map(|r| match &r[0] {
+                Value::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn rows_touched(&mut self, sql: &str) -> DbResult<Option<u64>> {
+        use mysql::prelude::Queryable;
+        // EXPLAIN names its columns differently across versions: find `rows` by name.
+        let rows: Vec<mysql::Row> = self
+            .conn()
+            .query(format!("EXPLAIN {sql}"))
+            .map_err(super::db_err)?;
+        let most = rows
+            .iter()
+            .filter_map(|r| {
+                let i = r
+                    .columns_ref()
+                    .iter()
+                    .position(|c| c.name_str() == "rows")?;
+                match r.as_ref(i)? {
+                    mysql::Value::Int(n) => Some((*n).max(0) as u64),
+                    mysql::Value::UInt(n) => Some(*n),
+                    mysql::Value::Bytes(b) => std::str::from_utf8(b).ok()?.parse().ok(),
+                    _ => None,
+                }
+            })
+            .max();
+        Ok(most)
+    }
+
+    fn row_estimate(&mut self, table: &str) -> DbResult<u64> {
+        let rows = self.query(
+            "SELECT COALESCE(table_rows, 0) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
+            &[Value::Text(table.to_string())],
+        )?;
+        Ok(match rows.first().and_then(|r| r.first()) {
+            Some(Value::Int(n)) => (*n).max(0) as u64,
+            Some(Value::Text(n)) => n.parse().unwrap_or(0),
+            _ => 0,
+        })
     }
 
     fn index_exists(&mut self, table: &str, name: &str) -> DbResult<bool> {

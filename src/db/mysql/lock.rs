@@ -201,7 +201,7 @@ fn unknown_holder() -> Holder {
 /// A Galera node furrow is connected to.
 #[derive(Debug, Clone)]
 pub(super) struct Cluster {
-    node: String,
+    pub(super) node: String,
 }
 
 /// MySQL error 1213: on Galera, a certification conflict (another node's transaction on the
@@ -217,7 +217,7 @@ const NOW_MS: &str = "CAST(UNIX_TIMESTAMP(NOW(3)) * 1000 AS SIGNED)";
 impl MysqlDriver {
     /// Whether this is a Galera node (asked once). On one, reads wait until the node has
     /// applied every write committed anywhere before them (`wsrep_sync_wait`).
-    fn cluster(&mut self) -> DbResult<Option<Cluster>> {
+    pub(super) fn cluster(&mut self) -> DbResult<Option<Cluster>> {
         if let Some(c) = &self.cluster {
             return Ok(Some(c.clone()));
         }

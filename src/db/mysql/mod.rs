@@ -130,8 +130,14 @@ fn db_err(e: mysql::Error) -> DbError {
             out
         }
         mysql::Error::MySqlError(me) => {
+            // Galera's refusal of a transaction too large to replicate.
+            let why = if me.code == 1105 && me.message.contains("writeset size exceeded") {
+                ": the transaction is larger than this Galera node replicates (wsrep_max_ws_size, wsrep_max_ws_rows); nothing of it was kept — split it (a seed: into several files, without --atomic), or raise the limit on every node"
+            } else {
+                ""
+            };
             let mut out = DbError::new(format!(
-                "{} (MySQL error {})",
+                "{} (MySQL error {}){why}",
                 crate::text::cut_near(&me.message),
                 me.code
             ));

@@ -24,6 +24,49 @@ impl Introspect for SqliteDriver {
         })
     }
 
+    fn indexed_columns(&mut self, table: &str) -> DbResult<Vec<(String, bool)>> {
+        let mut out: Vec<(String, bool)> = Vec::new();
+        let mut add = |c: String, unique: bool| match out.iter_mut().find(|(n, _)| *n == c) {
+            Some(e) => e.1 |= unique,
+            None => out.push((c, unique)),
+        };
+        for c in self.primary_key(table)? {
+            add(c.to_ascii_lowercase(), true);
+        }
+        let rows = self.bind_and_run(
+            "SELECT LOWER(ii.name), il.\"unique\" FROM pragma_index_list(?1) AS il, pragma_index_info(il.name) AS ii WHERE ii.name IS NOT NULL",
+            &[Value::Text(table.to_string())],
+            |r| {
+                (
+                    r.get::<_, String>(0).unwrap_or_default(),
+                    r.get::<_, i64>(1).unwrap_or(0) == 1,
+                )
+            },
+        )?;
+        for (c, unique) in rows {
+            add(c, unique);
+        }
+        Ok(out)
+    }
+
+    fn referencing_tables(&mut self, table: &str) -> DbResult<Vec<String>> {
+        self.bind_and_run(
+            "SELECT DISTINCT m.name FROM sqlite_master AS m, pragma_foreign_key_list(m.name) AS f \
+             WHERE m.type = 'table' AND f.\"table\" = ?1 COLLATE NOCASE AND m.name <> ?1 COLLATE NOCASE",
+            &[Value::Text(table.to_string())],
+            |r| r.get::<_, String>(0).unwrap_or_default(),
+        )
+    }
+
+    fn row_estimate(&mut self, table: &str) -> DbResult<u64> {
+        let sql = format!(
+            "SELECT COUNT(*) FROM {}",
+            Dialect::Sqlite.quote_ident(table)
+        );
+        let n = self.bind_and_run(&sql, &[], |r| r.get::<_, i64>(0).unwrap_or(0))?;
+        Ok(n.first().copied().unwrap_or(0).max(0) as u64)
+    }
+
     fn unique_keys(&mut self, table: &str) -> DbResult<Vec<Vec<String>>> {
         let mut keys = Vec::new();
         let pk = self.primary_key(table)?;

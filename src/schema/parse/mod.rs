@@ -376,7 +376,8 @@ impl<'a> Parser<'a> {
     }
 
     fn op(&self, path: &str, item: &Y, known: &KnownTables) -> Result<Op, SchemaError> {
-        let (written, v) = self.op_entry(path, item)?;
+        let (item, lint_ignore) = self.lint_key(path, item)?;
+        let (written, v) = self.op_entry(path, &item)?;
         let op_path = format!("{path}.{written}");
         let canonical = OP_NAMES
             .iter()
@@ -396,7 +397,51 @@ impl<'a> Parser<'a> {
             line: super::locate_line(self.text, &op_path),
             path: op_path,
             kind,
+            lint_ignore,
         })
+    }
+
+    /// Takes `lint: {ignore: [CODE…], reason: "…"}` out of an op's map (beside its one key).
+    fn lint_key(&self, path: &str, item: &Y) -> Result<(Y, Vec<crate::lint::Ignore>), SchemaError> {
+        let Y::Mapping(map) = item else {
+            return Ok((item.clone(), Vec::new()));
+        };
+        let key = Y::String("lint".into());
+        let Some(lint) = map.get(&key) else {
+            return Ok((item.clone(), Vec::new()));
+        };
+        let at = format!("{path}.lint");
+        let bad = || self.err(&at, "expected `lint: {ignore: [CODE, …], reason: \"why\"}`");
+        let Y::Mapping(lm) = lint else {
+            return Err(bad());
+        };
+        let mut codes = Vec::new();
+        let mut reason = None;
+        for (k, v) in lm {
+            match (k.as_str(), v) {
+                (Some("ignore"), Y::Sequence(items)) => {
+                    for c in items {
+                        codes.push(c.as_str().ok_or_else(bad)?.to_ascii_uppercase());
+                    }
+                }
+                (Some("ignore"), Y::String(c)) => codes.push(c.to_ascii_uppercase()),
+                (Some("reason"), Y::String(r)) if !r.trim().is_empty() => {
+                    reason = Some(r.trim().to_string())
+                }
+                (Some("reason"), _) => {}
+                _ => return Err(bad()),
+            }
+        }
+        let mut rest = map.clone();
+        rest.remove(&key);
+        let ignores = codes
+            .into_iter()
+            .map(|code| crate::lint::Ignore {
+                code,
+                reason: reason.clone(),
+            })
+            .collect();
+        Ok((Y::Mapping(rest), ignores))
     }
 
     /// The one entry of an op's map: the op name as written, and its value.
