@@ -12,7 +12,17 @@ stop_all() {
   mariadb_stop
 }
 trap stop_all EXIT INT TERM
+
+# The shells whose completion scripts the tests load (bash is there already).
+if ! command -v zsh >/dev/null 2>&1 || ! command -v fish >/dev/null 2>&1; then
+  echo "== installing zsh and fish (the completion tests load their scripts)"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q zsh fish >/dev/null
+fi
+
 mariadb_start
 galera_start
-export FURROW_TEST_REQUIRE_MYSQL=1 FURROW_TEST_REQUIRE_GALERA=1
+export FURROW_TEST_REQUIRE_MYSQL=1 FURROW_TEST_REQUIRE_GALERA=1 FURROW_TEST_REQUIRE_SHELLS=1
 cargo test --locked "$@"

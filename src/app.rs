@@ -105,10 +105,25 @@ fn load_config(cli: &Cli, cwd: &Path, out: &Output) -> Result<Config> {
     Ok(config)
 }
 
+/// A command whose output is a text for another program (a script, a page): printed as is.
+fn text_report(command: &str, text: String) -> Result<Report> {
+    let mut r = Report::new(command);
+    r.line(Style::Plain, text.trim_end().to_string());
+    r.set("text", text);
+    Ok(r)
+}
+
 fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
     let cwd = working_dir(cli)?;
-    if let Command::Init = cli.command {
-        return init(&cwd);
+    match &cli.command {
+        Command::Init => return init(&cwd),
+        Command::Completions { shell } => {
+            return text_report("completions", crate::complete::script(shell)?)
+        }
+        Command::Man { command } => {
+            return text_report("man", crate::complete::man(command.as_deref())?)
+        }
+        _ => {}
     }
     let config = load_config(cli, &cwd, out)?;
     if let Some(flags) = cli.command.fleet() {
@@ -260,6 +275,8 @@ fn dispatch_migrate(ctx: &Ctx, command: &Command) -> Result<Report> {
         ),
         Command::MigrateSql { name, down } => migrate::sql(ctx, name, *down),
         Command::Init
+        | Command::Completions { .. }
+        | Command::Man { .. }
         | Command::SeedMake { .. }
         | Command::SeedRun { .. }
         | Command::SeedStatus { .. }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::engine::ArgValueCompleter;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -30,7 +31,7 @@ pub struct Global {
     #[arg(long, global = true, value_name = "DIR")]
     pub cwd: Option<PathBuf>,
     /// The environment block of the knexfile (default: $FURROW_ENV, $NODE_ENV, development).
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, global = true, value_name = "NAME", add = ArgValueCompleter::new(crate::complete::environments))]
     pub env: Option<String>,
     /// Override the client: sqlite3 (better-sqlite3, sqlite) or mysql (mysql2, mariadb).
     #[arg(long, global = true, value_name = "NAME")]
@@ -180,6 +181,7 @@ pub enum Command {
     #[command(name = "migrate:up")]
     MigrateUp {
         /// File name, with or without extension, or the part after the timestamp.
+        #[arg(add = ArgValueCompleter::new(crate::complete::migrations))]
         name: Option<String>,
         #[arg(long)]
         ignore_missing: bool,
@@ -192,6 +194,7 @@ pub enum Command {
     #[command(name = "migrate:down")]
     MigrateDown {
         /// File name, with or without extension, or the part after the timestamp.
+        #[arg(add = ArgValueCompleter::new(crate::complete::migrations))]
         name: Option<String>,
     },
 
@@ -211,6 +214,7 @@ pub enum Command {
     MigrateLint {
         /// Migrations to lint (file name, with or without extension, or the part after the
         /// timestamp); default: every migration.
+        #[arg(add = ArgValueCompleter::new(crate::complete::migrations))]
         names: Vec<String>,
         /// Only the migrations not applied yet.
         #[arg(long)]
@@ -274,6 +278,7 @@ table as it is, and a row Knex wrote for `….js` counts for the furrow file of 
     #[command(name = "migrate:sql")]
     MigrateSql {
         /// File name, with or without extension, or the part after the timestamp.
+        #[arg(add = ArgValueCompleter::new(crate::complete::migrations))]
         name: String,
         /// The down section instead of the up section.
         #[arg(long)]
@@ -299,7 +304,7 @@ table as it is, and a row Knex wrote for `….js` counts for the furrow file of 
     #[command(name = "seed:run")]
     SeedRun {
         /// Only this seed (file name with or without extension, or its path); repeatable.
-        #[arg(long, value_name = "NAME")]
+        #[arg(long, value_name = "NAME", add = ArgValueCompleter::new(crate::complete::seeds))]
         specific: Vec<String>,
         /// Only seeds that are new or changed since their last run.
         #[arg(long)]
@@ -329,10 +334,25 @@ table as it is, and a row Knex wrote for `….js` counts for the furrow file of 
     #[command(name = "seed:undo")]
     SeedUndo {
         /// File name with or without extension, or its path.
+        #[arg(add = ArgValueCompleter::new(crate::complete::seeds))]
         name: Option<String>,
         /// Undo every seed that has run.
         #[arg(long, conflicts_with = "name")]
         all: bool,
+    },
+
+    /// Print the shell completion script (commands, flags, and the project's environments,
+    /// migrations and seeds), e.g. `furrow completions bash > ~/.local/share/bash-completion/completions/furrow`.
+    Completions {
+        /// bash, zsh, fish, powershell or elvish.
+        #[arg(value_parser = crate::complete::SHELLS)]
+        shell: String,
+    },
+
+    /// Print the manual page (roff), of furrow or of one command: `furrow man | man -l -`.
+    Man {
+        /// A command (`migrate:latest` …) for its own page.
+        command: Option<String>,
     },
 
     /// Clear a seed lock left by a runner that cannot be checked (e.g. on another host).
@@ -374,6 +394,8 @@ impl Command {
             Command::SeedRun { .. } => "seed:run",
             Command::SeedStatus { .. } => "seed:status",
             Command::SeedUndo { .. } => "seed:undo",
+            Command::Completions { .. } => "completions",
+            Command::Man { .. } => "man",
             Command::SeedUnlock => "seed:unlock",
         }
     }

@@ -6,6 +6,7 @@ pub mod app;
 pub mod checksum;
 pub mod cli;
 pub mod clock;
+pub mod complete;
 pub mod config;
 pub mod ctx;
 pub mod db;

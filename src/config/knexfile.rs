@@ -245,3 +245,21 @@ fn interpolate_value(
         other => other.clone(),
     })
 }
+
+/// The environments a knexfile names (none for a single configuration, or a file that
+/// cannot be read): for shell completion.
+pub fn environment_names(path: &Path) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let Ok(Y::Mapping(map)) = serde_yaml::from_str::<Y>(&text) else {
+        return Vec::new();
+    };
+    if map.contains_key("client") || map.contains_key("connection") {
+        return Vec::new();
+    }
+    map.iter()
+        .filter(|(_, v)| v.is_mapping())
+        .filter_map(|(k, _)| k.as_str().map(str::to_string))
+        .collect()
+}

@@ -21,7 +21,7 @@ use knexfile::KnexFile;
 pub use connection::{parse_connection_string, Client, Connection, MysqlConn, SqlitePath, SslMode};
 pub use environment::valid_identifier;
 pub use interpolate::{interpolate, InterpError};
-pub use knexfile::find_knexfile;
+pub use knexfile::{environment_names, find_knexfile};
 pub use targets::{Target, TargetsSpec};
 
 /// Flags that override or replace the knexfile.

@@ -32,6 +32,13 @@ pub struct MigrationFile {
     pub content: Vec<u8>,
 }
 
+impl Found {
+    /// The file name with its extension.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
 impl MigrationFile {
     /// The 14-digit timestamp the name starts with.
     pub fn version(&self) -> &str {

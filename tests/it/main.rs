@@ -15,4 +15,5 @@ mod migrate;
 mod mysql;
 mod real;
 mod seeds;
+mod shell;
 mod yaml;
