@@ -10,6 +10,7 @@ pub mod complete;
 pub mod config;
 pub mod ctx;
 pub mod db;
+pub mod embedded;
 pub mod error;
 pub mod failpoint;
 pub mod files;

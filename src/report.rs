@@ -12,6 +12,25 @@ use serde_json::{json, Map, Value as J};
 
 use crate::error::Error;
 
+/// What a library caller hears while a command runs ([`Project::on_event`](crate::Project::on_event)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event<'a> {
+    /// A passing notice: waiting for the lock (and who holds it), resuming a partial migration.
+    Note(&'a str),
+    /// A warning (an edited applied migration, a lint finding …).
+    Warning(&'a str),
+    /// A statement about to run, and where it comes from (`statement 2 (line 5)`).
+    Statement { origin: &'a str, sql: &'a str },
+    /// A migration finished (up or down).
+    Migrated { name: &'a str, duration_ms: u64 },
+    /// Rows of a seed loaded so far.
+    SeedRows { seed: &'a str, rows: u64 },
+}
+
+/// A library caller's event handler.
+pub type Listener = std::sync::Arc<dyn Fn(&Event<'_>) + Send + Sync>;
+
 pub struct Output {
     pub json: bool,
     pub verbose: bool,
@@ -22,6 +41,7 @@ pub struct Output {
     secrets: RefCell<Vec<String>>,
     warnings: RefCell<Vec<String>>,
     notes: RefCell<Vec<String>>,
+    listener: Option<Listener>,
 }
 
 impl Output {
@@ -37,6 +57,29 @@ impl Output {
             secrets: RefCell::new(Vec::new()),
             warnings: RefCell::new(Vec::new()),
             notes: RefCell::new(Vec::new()),
+            listener: None,
+        }
+    }
+
+    /// A library call's output: it prints nothing; warnings are kept for the result, and
+    /// everything that happens goes to `listener`, if any.
+    pub fn for_library(listener: Option<Listener>, secrets: Vec<String>) -> Self {
+        Output {
+            json: true,
+            verbose: false,
+            interactive: false,
+            target: None,
+            secrets: RefCell::new(secrets),
+            warnings: RefCell::new(Vec::new()),
+            notes: RefCell::new(Vec::new()),
+            listener,
+        }
+    }
+
+    /// Tells the library caller, if there is one.
+    pub fn event(&self, e: Event<'_>) {
+        if let Some(l) = &self.listener {
+            l(&e);
         }
     }
 
@@ -52,6 +95,7 @@ impl Output {
             secrets: RefCell::new(secrets),
             warnings: RefCell::new(Vec::new()),
             notes: RefCell::new(Vec::new()),
+            listener: None,
         }
     }
 
@@ -78,6 +122,10 @@ impl Output {
 
     /// `--verbose`: each statement as it runs, on stderr (stdout stays the report).
     pub fn statement(&self, origin: &str, sql: &str) {
+        if self.listener.is_some() {
+            let text = self.scrub(sql);
+            self.event(Event::Statement { origin, sql: &text });
+        }
         if !self.verbose {
             return;
         }
@@ -93,6 +141,7 @@ impl Output {
     /// A warning: on stderr for people, in `warnings` for --json (and for a fleet's target).
     pub fn warn(&self, msg: impl Into<String>) {
         let msg = self.scrub(&msg.into());
+        self.event(Event::Warning(&msg));
         if self.json {
             self.warnings.borrow_mut().push(msg);
         } else {
@@ -102,6 +151,9 @@ impl Output {
 
     /// A passing notice (waiting for a lock …): stderr, people only; a fleet's target keeps it.
     pub fn note(&self, msg: impl AsRef<str>) {
+        if self.listener.is_some() {
+            self.event(Event::Note(&self.scrub(msg.as_ref())));
+        }
         if self.target.is_some() {
             self.notes.borrow_mut().push(self.scrub(msg.as_ref()));
         } else if !self.json {

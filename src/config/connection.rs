@@ -34,6 +34,9 @@ impl Client {
 pub enum SqlitePath {
     Memory,
     File(PathBuf),
+    /// An in-memory database every connection of this process opens by its name, alive
+    /// while one of them is open (a library `Project::in_memory()` holds one).
+    Shared(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,6 +123,7 @@ impl Connection {
     pub fn redacted(&self) -> String {
         match self {
             Connection::Sqlite(SqlitePath::Memory) => "sqlite::memory:".into(),
+            Connection::Sqlite(SqlitePath::Shared(n)) => format!("sqlite::memory:{n}"),
             Connection::Sqlite(SqlitePath::File(p)) => format!("sqlite://{}", p.display()),
             Connection::Mysql(m) => m.redacted(),
             Connection::Unusable(_) => "(none)".into(),

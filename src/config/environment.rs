@@ -257,6 +257,7 @@ fn migrations(
         lock_lease: Duration::from_secs(30),
         checksums: ChecksumPolicy::Warn,
         lint: LintPolicy::Warn,
+        embedded: None,
     };
     let Some(m) = map.get("migrations") else {
         return Ok(migrations);
@@ -315,6 +316,7 @@ fn seeds(map: &Mapping, base_dir: &Path, file: &KnexFile, prefix: &[Seg]) -> Res
         lock_timeout: Duration::from_secs(60),
         lock_lease: Duration::from_secs(30),
         timestamp_filename_prefix: false,
+        embedded: None,
     };
     let Some(s) = map.get("seeds") else {
         return Ok(seeds);

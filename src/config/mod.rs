@@ -63,6 +63,8 @@ pub struct MigrationsConfig {
     pub lock_lease: Duration,
     pub checksums: ChecksumPolicy,
     pub lint: LintPolicy,
+    /// Files compiled into the binary, read instead of `directories` (the library).
+    pub embedded: Option<crate::embedded::Embedded>,
 }
 
 #[derive(Debug, Clone)]
@@ -75,6 +77,8 @@ pub struct SeedsConfig {
     /// How long a cluster lock (Galera's lease row) outlives a holder that stopped renewing it.
     pub lock_lease: Duration,
     pub timestamp_filename_prefix: bool,
+    /// Files compiled into the binary, read instead of `directories` (the library).
+    pub embedded: Option<crate::embedded::Embedded>,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +141,7 @@ impl Config {
     pub fn database_key(&self) -> String {
         match &self.connection {
             Connection::Sqlite(SqlitePath::Memory) => ":memory:".into(),
+            Connection::Sqlite(SqlitePath::Shared(n)) => format!(":memory:{n}"),
             Connection::Sqlite(SqlitePath::File(p)) => p.display().to_string(),
             Connection::Mysql(m) => m.database.clone().unwrap_or_default(),
             Connection::Unusable(_) => String::new(),

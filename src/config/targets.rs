@@ -236,6 +236,7 @@ fn identity(c: &Connection) -> String {
     match c {
         Connection::Sqlite(SqlitePath::File(p)) => p.display().to_string(),
         Connection::Sqlite(SqlitePath::Memory) => ":memory:".into(),
+        Connection::Sqlite(SqlitePath::Shared(n)) => format!(":memory:{n}"),
         Connection::Mysql(m) => match &m.socket {
             Some(s) => format!("{}/{}", s.display(), m.database.as_deref().unwrap_or("")),
             None => format!(

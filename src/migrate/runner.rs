@@ -715,9 +715,14 @@ impl<'a> Runner<'a> {
     }
 
     fn done(&self, job: &Job<'_>, started: Instant) -> Done {
+        let duration_ms = elapsed_ms(started);
+        self.out.event(crate::report::Event::Migrated {
+            name: &job.file.name,
+            duration_ms: duration_ms as u64,
+        });
         Done {
             name: job.file.name.clone(),
-            duration_ms: elapsed_ms(started),
+            duration_ms,
             statements: job.section.steps.len() - job.skip,
         }
     }

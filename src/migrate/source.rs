@@ -176,8 +176,11 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Every migration file of the configured directories, sorted by name.
+/// Every migration file of the configured directories (or compiled in), sorted by name.
 pub fn list(config: &Config, out: &Output) -> Result<Vec<MigrationFile>> {
+    if let Some(e) = &config.migrations.embedded {
+        return embedded(e);
+    }
     let found = discover(config)?;
     for w in found.warnings {
         out.warn(w);
@@ -230,6 +233,34 @@ pub fn discover(config: &Config) -> Result<Discovery> {
         found,
         warnings: Vec::new(),
     })
+}
+
+/// The migrations compiled into the binary: the same names are accepted, and each has the
+/// checksum the file on disk has.
+fn embedded(e: &crate::embedded::Embedded) -> Result<Vec<MigrationFile>> {
+    let mut out = Vec::new();
+    for (name, bytes) in e.files() {
+        if name.contains('/') || !is_candidate(name) {
+            continue;
+        }
+        let display = format!("{}/{name}", e.directory());
+        let format = valid_name(name).ok_or_else(|| {
+            Error::validation(format!(
+                "{display} (embedded): a migration's name must be <14-digit UTC timestamp>_<name>.<sql|yaml>"
+            ))
+            .hint("rename the file and rebuild")
+        })?;
+        out.push(MigrationFile {
+            checksum: checksum(bytes),
+            name: name.to_string(),
+            path: PathBuf::from(&display),
+            display,
+            format,
+            content: bytes.to_vec(),
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }
 
 fn sanitize(file_name: &str) -> String {

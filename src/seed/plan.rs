@@ -229,6 +229,7 @@ mod tests {
             path: "seeds/accounts.yaml".into(),
             display: "seeds/accounts.yaml".into(),
             format: SeedFormat::Yaml,
+            content: None,
         };
         source::parse_text(&file, text.to_string(), Dialect::Sqlite).unwrap()
     }

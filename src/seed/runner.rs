@@ -6,6 +6,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::report::Event;
 use serde_json::json;
 
 use crate::ctx::Ctx;
@@ -314,7 +316,13 @@ impl Load<'_> {
                 buf: Vec::new(),
             };
             let base = start as u64;
-            match crate::db::load::load(d, &spec, &mut src, &mut |n| progress.at(base + n)) {
+            match crate::db::load::load(d, &spec, &mut src, &mut |n| {
+                progress.at(base + n);
+                ctx.out.event(Event::SeedRows {
+                    seed: &self.label,
+                    rows: base + n,
+                });
+            }) {
                 Ok(s) => stats.add(s),
                 Err(LoadError {
                     error,
@@ -372,7 +380,13 @@ impl Load<'_> {
             row_no: 0,
             display,
         };
-        let result = crate::db::load::load(d, &spec, &mut src, &mut |n| progress.at(n));
+        let result = crate::db::load::load(d, &spec, &mut src, &mut |n| {
+            progress.at(n);
+            ctx.out.event(Event::SeedRows {
+                seed: &self.label,
+                rows: n,
+            });
+        });
         progress.finish();
         let ring = src.ring;
         let LoadError {

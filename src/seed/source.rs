@@ -31,6 +31,8 @@ pub struct SeedFile {
     pub path: PathBuf,
     pub display: String,
     pub format: SeedFormat,
+    /// Compiled into the binary (the library): read from here, not from `path`.
+    pub content: Option<&'static [u8]>,
 }
 
 impl SeedFile {
@@ -60,6 +62,9 @@ fn valid_component(s: &str) -> bool {
 /// like a seed that is not a readable file (a dangling link, a link loop, a directory).
 /// Links are followed (a linked seed is a seed; a linked folder is walked when recursive).
 pub fn list(config: &Config, _out: &Output) -> Result<Vec<SeedFile>> {
+    if let Some(e) = &config.seeds.embedded {
+        return embedded(config, e);
+    }
     let spec = files::Spec {
         what: "seed",
         dirs_word: "seeds",
@@ -86,8 +91,45 @@ pub fn list(config: &Config, _out: &Output) -> Result<Vec<SeedFile>> {
             path: e.path,
             display: e.display,
             format,
+            content: None,
         })
         .collect())
+}
+
+/// The seeds compiled into the binary. A CSV file a seed reads (`rows_from`) is streamed
+/// from disk, so the project writes those to a directory of its own first and names it
+/// here (`config.seeds.directories[0]`); the seeds themselves are read from memory.
+fn embedded(config: &Config, e: &crate::embedded::Embedded) -> Result<Vec<SeedFile>> {
+    let dir = config
+        .seeds
+        .directories
+        .first()
+        .cloned()
+        .unwrap_or_else(|| config.base_dir.join(e.directory()));
+    let mut out = Vec::new();
+    for (name, bytes) in e.files() {
+        let Some(format) = seed_format(name) else {
+            continue;
+        };
+        if name.contains('/') && !config.seeds.recursive {
+            continue;
+        }
+        if !name.split('/').all(valid_component) {
+            return Err(Error::validation(format!(
+                "{}/{name} (embedded): a seed's path may hold only letters, digits, _, . and -",
+                e.directory()
+            )));
+        }
+        out.push(SeedFile {
+            name: name.to_string(),
+            path: dir.join(name),
+            display: format!("{}/{name}", e.directory()),
+            format,
+            content: Some(bytes),
+        });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
 }
 
 /// Rows written in a seed file, stored compactly: each distinct list of columns ("shape")
@@ -358,7 +400,10 @@ const BLOCK_KEYS: [&str; 7] = [
 
 /// Reads and checks a seed file (everything that can be checked without the database).
 pub fn parse(file: &SeedFile, dialect: Dialect) -> Result<ParsedSeed> {
-    let bytes = std::fs::read(&file.path).map_err(|e| io_error("read", &file.path, &e))?;
+    let bytes = match file.content {
+        Some(b) => b.to_vec(),
+        None => std::fs::read(&file.path).map_err(|e| io_error("read", &file.path, &e))?,
+    };
     let text = String::from_utf8(bytes).map_err(|e| {
         crate::error::utf8_error(&file.display, e.as_bytes(), e.utf8_error().valid_up_to())
     })?;

@@ -49,11 +49,23 @@ fn from_ref(v: ValueRef<'_>) -> Value {
     }
 }
 
+/// The URI of a named in-memory database shared by the connections of this process.
+pub fn shared_uri(name: &str) -> String {
+    format!("file:{name}?mode=memory&cache=shared")
+}
+
 impl SqliteDriver {
     pub fn open(path: &SqlitePath, mode: OpenMode, busy_timeout: Duration) -> Result<Self> {
         let shown = describe(path);
         let conn = match path {
             SqlitePath::Memory => Connection::open_in_memory(),
+            SqlitePath::Shared(name) => Connection::open_with_flags(
+                shared_uri(name),
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_CREATE
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            ),
             SqlitePath::File(p) => {
                 if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
                     if !dir.is_dir() {
@@ -226,6 +238,7 @@ fn check_header(p: &std::path::Path) -> Result<()> {
 fn describe(path: &SqlitePath) -> String {
     match path {
         SqlitePath::Memory => ":memory:".into(),
+        SqlitePath::Shared(n) => format!("the in-memory database {n}"),
         SqlitePath::File(p) => p.display().to_string(),
     }
 }
