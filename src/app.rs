@@ -9,7 +9,7 @@ use crate::cli::{self, Cli, Command};
 use crate::config::{Config, Overrides};
 use crate::error::{self, Error, Result};
 use crate::report::{self, Output, Report, Style};
-use crate::{config, interrupt, migrate, scaffold, seed};
+use crate::{config, interrupt, migrate, scaffold, schemafile, seed};
 
 use crate::ctx::Ctx;
 
@@ -145,7 +145,17 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
         Command::SeedStatus => seed::status(&ctx),
         Command::SeedUndo { name, all } => seed::undo(&ctx, name.as_deref(), *all),
         Command::SeedUnlock => seed::unlock(&ctx),
-        other => dispatch_migrate(&ctx, other),
+        Command::SchemaDump {
+            output,
+            include_tracking,
+        } => schemafile::dump(
+            &ctx,
+            output.as_ref().map(|o| cwd.join(o)).as_deref(),
+            *include_tracking,
+        ),
+        Command::SchemaDrift => schemafile::drift(&ctx),
+        Command::SchemaLoad { file } => schemafile::load(&ctx, &cwd.join(file)),
+        other => dispatch_migrate(&ctx, other).map(|r| schemafile::after_migrate(&ctx, r)),
     }
 }
 
@@ -204,7 +214,10 @@ fn dispatch_migrate(ctx: &Ctx, command: &Command) -> Result<Report> {
         | Command::SeedRun { .. }
         | Command::SeedStatus
         | Command::SeedUndo { .. }
-        | Command::SeedUnlock => unreachable!("dispatched above"),
+        | Command::SeedUnlock
+        | Command::SchemaDump { .. }
+        | Command::SchemaDrift
+        | Command::SchemaLoad { .. } => unreachable!("dispatched above"),
     }
 }
 

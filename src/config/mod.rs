@@ -50,6 +50,8 @@ pub struct MigrationsConfig {
     /// How long a cluster lock (Galera's lease row) outlives a holder that stopped renewing it.
     pub lock_lease: Duration,
     pub checksums: ChecksumPolicy,
+    /// `schemaFile`: rewritten by every `migrate:*` that changed the schema.
+    pub schema_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]

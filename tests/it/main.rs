@@ -12,5 +12,6 @@ mod knex;
 mod migrate;
 mod mysql;
 mod real;
+mod schema;
 mod seeds;
 mod yaml;
