@@ -12,6 +12,15 @@ stop_all() {
   mariadb_stop
 }
 trap stop_all EXIT INT TERM
+# The schema-file tests load dumps with the engines' own clients: sqlite3 (and mariadb, which
+# mariadb_install brings).
+if ! command -v sqlite3 >/dev/null 2>&1; then
+  echo "== installing sqlite3 (missing)"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo="sudo"
+  $sudo apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q sqlite3 >/dev/null
+fi
 mariadb_start
 galera_start
 export FURROW_TEST_REQUIRE_MYSQL=1 FURROW_TEST_REQUIRE_GALERA=1

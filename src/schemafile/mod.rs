@@ -504,8 +504,9 @@ fn run_dump(
     let (mut ran, mut skipped) = (0, 0);
     for s in statements {
         crate::interrupt::check()?;
-        let own = crate::sql::created_or_dropped(&s.sql)
-            .is_some_and(|(creates, _, name)| creates && tracking.contains(&name));
+        let own = crate::sql::created_or_dropped(&s.sql).is_some_and(|(creates, _, name)| {
+            creates && tracking.iter().any(|t| t.eq_ignore_ascii_case(&name))
+        });
         if own {
             skipped += 1;
             continue;

@@ -104,6 +104,39 @@ fn scratch_databases(pid: u32) -> Vec<String> {
         .collect()
 }
 
+/// Runs furrow as a child; returns what it did and its pid (which names its scratch database).
+fn run_with_pid(p: &Project, args: &[&str]) -> (Run, u32) {
+    let child = p
+        .command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    (to_run(child.wait_with_output().unwrap()), pid)
+}
+
+/// A `schema:drift` stopped (FURROW_TEST_PAUSE) once its scratch database exists, and the name
+/// of that database.
+fn paused_drift(p: &Project) -> (std::process::Child, String) {
+    let marker = p.path("paused");
+    let child = p
+        .command(&["schema:drift"])
+        .env("FURROW_TEST_PAUSE", "drift-scratch")
+        .env("FURROW_TEST_PAUSE_FILE", &marker)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    assert!(
+        wait_for(60, || marker.exists()),
+        "the run never reached its scratch database"
+    );
+    let mut made = scratch_databases(child.id());
+    assert_eq!(made.len(), 1, "{made:?}");
+    (child, made.remove(0))
+}
+
 both! {
     fn dump_is_sorted_deterministic_and_leaves_out_tracking(p) {
         accounts(&p);
@@ -123,6 +156,15 @@ both! {
         assert!(!first.contains("AUTO_INCREMENT="));
         let tracked = p.run(&["schema:dump", "--include-tracking"]).ok().stdout;
         assert!(tracked.contains("furrow_migrations"), "{tracked}");
+        // schema:load skips them (it makes its own) and records the migrations.
+        let fresh = Project::new(p.backend);
+        fresh.write("tracked.sql", &tracked);
+        fresh
+            .run(&["schema:load", "tracked.sql"])
+            .ok()
+            .has("of furrow's tracking tables (furrow makes its own)")
+            .has("Recorded 2 migrations as applied");
+        assert_eq!(dump(&fresh), first);
         // --output writes the same bytes; --json is one document holding them.
         p.run(&["schema:dump", "--output", "schema.sql"]).ok().has("Wrote schema.sql: 2 tables, 1 index, 1 trigger; made by 2 applied migrations");
         assert_eq!(std::fs::read_to_string(p.path("schema.sql")).unwrap(), first);
@@ -340,9 +382,7 @@ mysql_test! {
         accounts(&p);
         p.run(&["migrate:latest"]).ok();
         p.migration("20240102000000_roles.sql", "-- migrate:up\nCREATE TABLE roles (code VARCHAR(20) PRIMARY KEY, nope no_such_type);\n-- migrate:down\nDROP TABLE roles;\n");
-        let child = p.command(&["schema:drift"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        let pid = child.id();
-        let r = to_run(child.wait_with_output().unwrap());
+        let (r, pid) = run_with_pid(&p, &["schema:drift"]);
         let r = r.code(1).has("replaying the migrations into the scratch database `furrow_drift_");
         assert!(r.all().contains("cannot tell"), "{}", r.all());
         assert_eq!(scratch_databases(pid), Vec::<String>::new());
@@ -351,32 +391,20 @@ mysql_test! {
     fn drift_scratch_database_of_a_killed_run_is_dropped_by_the_next(p) {
         accounts(&p);
         p.run(&["migrate:latest"]).ok();
-        let marker = p.path("paused");
-        let mut child = p
-            .command(&["schema:drift"])
-            .env("FURROW_TEST_PAUSE", "drift-scratch")
-            .env("FURROW_TEST_PAUSE_FILE", &marker)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let (mut child, left) = paused_drift(&p);
         let pid = child.id();
-        assert!(wait_for(60, || marker.exists()), "the run never reached its scratch database");
-        let left = scratch_databases(pid);
-        assert_eq!(left.len(), 1, "{left:?}");
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
-        assert_eq!(scratch_databases(pid), left, "a killed run cannot drop anything");
+        assert_eq!(scratch_databases(pid), std::slice::from_ref(&left), "a killed run cannot drop anything");
         // The server frees the killed connection's lock: that is what marks the database stale.
         let mut admin = admin_conn();
         assert!(wait_for(30, || {
             use mysql::prelude::Queryable;
-            let held: Option<Option<i64>> = admin.exec_first("SELECT IS_USED_LOCK(?)", (left[0].as_str(),)).unwrap();
+            let held: Option<Option<i64>> = admin.exec_first("SELECT IS_USED_LOCK(?)", (left.as_str(),)).unwrap();
             held.flatten().is_none()
         }));
-        let next = p.command(&["schema:drift"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        let next_pid = next.id();
-        to_run(next.wait_with_output().unwrap()).ok().has("No drift");
+        let (next, next_pid) = run_with_pid(&p, &["schema:drift"]);
+        next.ok().has("No drift");
         assert_eq!(scratch_databases(pid), Vec::<String>::new());
         assert_eq!(scratch_databases(next_pid), Vec::<String>::new());
     }
@@ -384,18 +412,8 @@ mysql_test! {
     fn drift_drops_its_scratch_database_on_ctrl_c(p) {
         accounts(&p);
         p.run(&["migrate:latest"]).ok();
-        let marker = p.path("paused");
-        let child = p
-            .command(&["schema:drift"])
-            .env("FURROW_TEST_PAUSE", "drift-scratch")
-            .env("FURROW_TEST_PAUSE_FILE", &marker)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let (child, _) = paused_drift(&p);
         let pid = child.id();
-        assert!(wait_for(60, || marker.exists()));
-        assert_eq!(scratch_databases(pid).len(), 1);
         // SAFETY: sending SIGINT to our own child.
         unsafe { libc::kill(pid as i32, libc::SIGINT) };
         to_run(child.wait_with_output().unwrap()).code(130).has("interrupted");

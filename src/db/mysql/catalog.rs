@@ -49,7 +49,7 @@ pub fn read(d: &mut dyn Driver) -> DbResult<Catalog> {
     for row in &listed {
         let name = &row[0];
         match row[1].as_str() {
-            "BASE TABLE" => {
+            "BASE TABLE" | "SYSTEM VERSIONED" => {
                 let sql = show_create(d, "TABLE", name, 1)?;
                 tables.push(table(name, &sql, &charset, &collation));
             }
@@ -58,8 +58,7 @@ pub fn read(d: &mut dyn Driver) -> DbResult<Catalog> {
                 name: name.clone(),
                 sql: strip_definer(&show_create(d, "VIEW", name, 1)?),
             }),
-            // System versioned tables read as BASE TABLE; sequences are left out (their
-            // definition holds their next value).
+            // Sequences are left out: their definition holds their next value.
             _ => {}
         }
     }

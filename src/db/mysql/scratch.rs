@@ -5,8 +5,12 @@
 //! connection) leaves a database whose lock the server freed with the connection: the next
 //! run drops every such one before it starts.
 
-use crate::db::{cell_text, DbResult, Driver, Value};
+use crate::db::{cell_text, DbResult, Dialect, Driver, Value};
 use crate::error::{Error, Result};
+
+fn q(name: &str) -> String {
+    Dialect::Mysql.quote_ident(name)
+}
 
 pub const PREFIX: &str = "furrow_drift_";
 
@@ -64,10 +68,7 @@ pub fn create(d: &mut dyn Driver, name: &str) -> Result<()> {
         ),
         None => String::new(),
     };
-    let sql = format!(
-        "CREATE DATABASE {}{options}",
-        crate::db::Dialect::Mysql.quote_ident(name)
-    );
+    let sql = format!("CREATE DATABASE {}{options}", q(name));
     d.execute(&sql, &[]).map_err(|e| {
         let denied = matches!(e.code.as_deref(), Some("1044" | "1142" | "1227"));
         let err = e.into_error();
@@ -88,13 +89,7 @@ pub fn create(d: &mut dyn Driver, name: &str) -> Result<()> {
 
 /// Drops the scratch database and releases its lock.
 pub fn drop(d: &mut dyn Driver, name: &str) -> DbResult<()> {
-    d.execute(
-        &format!(
-            "DROP DATABASE IF EXISTS {}",
-            crate::db::Dialect::Mysql.quote_ident(name)
-        ),
-        &[],
-    )?;
+    d.execute(&format!("DROP DATABASE IF EXISTS {}", q(name)), &[])?;
     one(
         d,
         "SELECT RELEASE_LOCK(?)",
@@ -130,13 +125,7 @@ pub fn drop_stale(d: &mut dyn Driver, cluster: bool) -> DbResult<Vec<String>> {
                 continue;
             }
         }
-        d.execute(
-            &format!(
-                "DROP DATABASE IF EXISTS {}",
-                crate::db::Dialect::Mysql.quote_ident(&name)
-            ),
-            &[],
-        )?;
+        d.execute(&format!("DROP DATABASE IF EXISTS {}", q(&name)), &[])?;
         dropped.push(name);
     }
     Ok(dropped)
