@@ -13,13 +13,19 @@ stop_all() {
 }
 trap stop_all EXIT INT TERM
 
-# The shells whose completion scripts the tests load (bash is there already).
-if ! command -v zsh >/dev/null 2>&1 || ! command -v fish >/dev/null 2>&1; then
-  echo "== installing zsh and fish (the completion tests load their scripts)"
+# What the tests run besides the servers: zsh and fish load the completion scripts (bash is
+# there already); sqlite3 loads the schema dumps (mariadb comes with mariadb_install).
+missing=""
+for tool in zsh fish sqlite3; do
+  command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+  echo "== installing$missing (missing)"
   sudo=""
   [ "$(id -u)" = 0 ] || sudo="sudo"
   $sudo apt-get update -q >/dev/null
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q zsh fish >/dev/null
+  # shellcheck disable=SC2086
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q $missing >/dev/null
 fi
 
 mariadb_start

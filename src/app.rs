@@ -9,7 +9,7 @@ use crate::cli::{self, Cli, Command};
 use crate::config::{Config, Overrides};
 use crate::error::{self, Error, Result};
 use crate::report::{self, Output, Report, Style};
-use crate::{config, fleet, interrupt, migrate, scaffold, seed};
+use crate::{config, fleet, interrupt, migrate, scaffold, schemafile, seed};
 
 use crate::ctx::Ctx;
 
@@ -129,7 +129,7 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
     if let Some(flags) = cli.command.fleet() {
         if flags.selected() {
             let plan = fleet_plan(flags);
-            let command = |ctx: &Ctx| dispatch_command(ctx, &cli.command);
+            let command = |ctx: &Ctx| dispatch_command(ctx, &cli.command, &cwd);
             return fleet::run(&config, out, &plan, cli.command.name(), &command, &|k| {
                 std::env::var(k).ok()
             });
@@ -140,7 +140,7 @@ fn dispatch(cli: &Cli, out: &Output) -> Result<Report> {
         config: &config,
         out,
     };
-    dispatch_command(&ctx, &cli.command)
+    dispatch_command(&ctx, &cli.command, &cwd)
 }
 
 fn fleet_plan(flags: &cli::FleetArgs) -> fleet::Plan {
@@ -173,7 +173,7 @@ fn reject_fleet_flags(flags: &cli::FleetArgs) -> Result<()> {
 }
 
 /// One command on one database: what a single run does, and what a fleet runs per target.
-fn dispatch_command(ctx: &Ctx, command: &Command) -> Result<Report> {
+fn dispatch_command(ctx: &Ctx, command: &Command, cwd: &Path) -> Result<Report> {
     match command {
         Command::SeedMake {
             name,
@@ -205,7 +205,17 @@ fn dispatch_command(ctx: &Ctx, command: &Command) -> Result<Report> {
         Command::SeedStatus { .. } => seed::status(ctx),
         Command::SeedUndo { name, all } => seed::undo(ctx, name.as_deref(), *all),
         Command::SeedUnlock => seed::unlock(ctx),
-        other => dispatch_migrate(ctx, other),
+        Command::SchemaDump {
+            output,
+            include_tracking,
+        } => schemafile::dump(
+            ctx,
+            output.as_ref().map(|o| cwd.join(o)).as_deref(),
+            *include_tracking,
+        ),
+        Command::SchemaDrift => schemafile::drift(ctx),
+        Command::SchemaLoad { file } => schemafile::load(ctx, &cwd.join(file)),
+        other => dispatch_migrate(ctx, other).map(|r| schemafile::after_migrate(ctx, r)),
     }
 }
 
@@ -281,7 +291,10 @@ fn dispatch_migrate(ctx: &Ctx, command: &Command) -> Result<Report> {
         | Command::SeedRun { .. }
         | Command::SeedStatus { .. }
         | Command::SeedUndo { .. }
-        | Command::SeedUnlock => unreachable!("dispatched above"),
+        | Command::SeedUnlock
+        | Command::SchemaDump { .. }
+        | Command::SchemaDrift
+        | Command::SchemaLoad { .. } => unreachable!("dispatched above"),
     }
 }
 

@@ -358,6 +358,57 @@ table as it is, and a row Knex wrote for `….js` counts for the furrow file of 
     /// Clear a seed lock left by a runner that cannot be checked (e.g. on another host).
     #[command(name = "seed:unlock")]
     SeedUnlock,
+
+    /// Write the live schema as SQL for its dialect: tables, indexes, foreign keys, checks,
+    /// views, triggers (and on MySQL routines and events), sorted, with no AUTO_INCREMENT
+    /// counters, definers or timestamps, so two databases with one schema dump alike. Its
+    /// last lines name the applied migrations, for `schema:load`.
+    #[command(
+        name = "schema:dump",
+        after_help = "Examples:
+  furrow schema:dump                      # to stdout
+  furrow schema:dump --output schema.sql
+  furrow --env production schema:dump -o prod.sql && diff schema.sql prod.sql
+
+With `migrations.schemaFile: ./schema.sql` in the knexfile, every migrate:* that changes
+the schema rewrites that file, so a review shows the schema change beside the migration."
+    )]
+    SchemaDump {
+        /// Write to FILE (relative to the working directory) instead of stdout.
+        #[arg(long, short = 'o', value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Also dump furrow's tracking tables (furrow_migrations, furrow_seeds and their locks).
+        #[arg(long)]
+        include_tracking: bool,
+    },
+
+    /// Compare the live schema with what the applied migrations build: replays them, in the
+    /// order they ran, into a scratch database (SQLite: in memory; MySQL: a database
+    /// `furrow_drift_…` that it drops again) and prints each difference.
+    #[command(
+        name = "schema:drift",
+        after_help = "Examples:
+  furrow schema:drift
+  furrow --env production schema:drift --json
+
+Exit codes: 0 no drift, 3 the schemas differ, 1 it cannot tell (the reason is printed:
+e.g. the user may not create the scratch database, or a migration file is missing)."
+    )]
+    SchemaDrift,
+
+    /// Create the schema of a dump (schema:dump) in an empty database, and record the
+    /// migrations it names as applied, so a new environment needs no replay. Refused on a
+    /// database that has tables or migrations already.
+    #[command(
+        name = "schema:load",
+        after_help = "Examples:
+  furrow --env test schema:load schema.sql
+  furrow --env test migrate:latest        # then only what is newer than the dump"
+    )]
+    SchemaLoad {
+        /// The dump (relative to the working directory).
+        file: PathBuf,
+    },
 }
 
 impl Command {
@@ -397,6 +448,9 @@ impl Command {
             Command::Completions { .. } => "completions",
             Command::Man { .. } => "man",
             Command::SeedUnlock => "seed:unlock",
+            Command::SchemaDump { .. } => "schema:dump",
+            Command::SchemaDrift => "schema:drift",
+            Command::SchemaLoad { .. } => "schema:load",
         }
     }
 }

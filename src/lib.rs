@@ -3,6 +3,7 @@
 //! Data flows one way: command → configuration → plan → run → report.
 
 pub mod app;
+pub mod catalog;
 pub mod checksum;
 pub mod cli;
 pub mod clock;
@@ -23,6 +24,7 @@ pub mod process;
 pub mod report;
 pub mod scaffold;
 pub mod schema;
+pub mod schemafile;
 pub mod seed;
 pub mod session;
 pub mod sql;

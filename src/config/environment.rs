@@ -59,6 +59,8 @@ const MIGRATIONS_KEYS: [&str; 9] = [
     "checksums",
     "table_name",
 ];
+/// `migrations.schemaFile`: the schema file every `migrate:*` that changes the schema rewrites.
+const MIGRATIONS_SCHEMA_KEYS: [&str; 2] = ["schemaFile", "schema_file"];
 const MIGRATIONS_IGNORED: [&str; 7] = [
     "loadExtensions",
     "sortDirsSeparately",
@@ -258,13 +260,15 @@ fn migrations(
         checksums: ChecksumPolicy::Warn,
         lint: LintPolicy::Warn,
         embedded: None,
+        schema_file: None,
     };
     let Some(m) = map.get("migrations") else {
         return Ok(migrations);
     };
     let p = join(prefix, "migrations");
     let mm = as_map(m, file, &p, "`migrations`")?;
-    check_keys(mm, &MIGRATIONS_KEYS, &MIGRATIONS_IGNORED, file, &p)?;
+    let valid = [&MIGRATIONS_KEYS[..], &MIGRATIONS_SCHEMA_KEYS[..]].concat();
+    check_keys(mm, &valid, &MIGRATIONS_IGNORED, file, &p)?;
     for (k, v) in mm {
         let key = k.as_str().unwrap_or_default();
         let kp = join(&p, key);
@@ -275,6 +279,9 @@ fn migrations(
             "disableTransactions" => migrations.disable_transactions = boolean(v, file, &kp)?,
             "lockTimeout" => migrations.lock_timeout = seconds(v, file, &kp)?,
             "lockLease" => migrations.lock_lease = seconds(v, file, &kp)?,
+            "schemaFile" | "schema_file" => {
+                migrations.schema_file = Some(schema_file(v, base_dir, file, &kp)?)
+            }
             "lint" => {
                 migrations.lint = match scalar_string(v).as_deref() {
                     Some("off") | Some("false") => LintPolicy::Off,
@@ -396,6 +403,17 @@ fn identifier(v: &Y, file: &KnexFile, path: &[Seg]) -> Result<String> {
             "{}: `{}` must be a table name of letters, digits, _ and $ (up to 64)",
             file.at(path),
             path_text(path)
+        ))),
+    }
+}
+
+/// `migrations.schemaFile`: a path, relative to the knexfile's directory.
+fn schema_file(v: &Y, base: &Path, file: &KnexFile, path: &[Seg]) -> Result<PathBuf> {
+    match scalar_string(v) {
+        Some(s) if !s.trim().is_empty() && !s.ends_with('/') => Ok(absolutize(base, Path::new(&s))),
+        _ => Err(Error::config(format!(
+            "{}: `schemaFile` must be the path of a file, e.g. ./schema.sql",
+            file.at(path)
         ))),
     }
 }

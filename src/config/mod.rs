@@ -65,6 +65,8 @@ pub struct MigrationsConfig {
     pub lint: LintPolicy,
     /// Files compiled into the binary, read instead of `directories` (the library).
     pub embedded: Option<crate::embedded::Embedded>,
+    /// `schemaFile`: rewritten by every `migrate:*` that changed the schema.
+    pub schema_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]

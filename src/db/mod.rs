@@ -459,3 +459,23 @@ pub fn tracking_tail(c: &TrackColumn, out: &mut String) {
         TrackKey::Unique => out.push_str(" UNIQUE"),
     }
 }
+
+/// A cell read as text ("" for NULL): names and definitions from the engine's catalog.
+pub fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Text(s) => s.clone(),
+        Value::Bytes(b) => String::from_utf8_lossy(b).into_owned(),
+        Value::Int(i) => i.to_string(),
+        Value::Float(f) => f.to_string(),
+        Value::Null => String::new(),
+    }
+}
+
+/// Every table, index, view, trigger (and on MySQL routine and event) of the database, as
+/// a schema file prints them.
+pub fn read_catalog(d: &mut dyn Driver) -> DbResult<crate::catalog::Catalog> {
+    match d.dialect() {
+        Dialect::Sqlite => sqlite::catalog::read(d),
+        Dialect::Mysql => mysql::catalog::read(d),
+    }
+}

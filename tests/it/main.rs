@@ -14,6 +14,7 @@ mod lint;
 mod migrate;
 mod mysql;
 mod real;
+mod schema;
 mod seeds;
 mod shell;
 mod yaml;

@@ -5,11 +5,13 @@
 //! commits implicitly and the migration session (`session`), schema reads (`introspect`) and
 //! the DDL steps the schema language leaves to the engine (`ddl`).
 
+pub mod catalog;
 mod connect;
 mod ddl;
 mod introspect;
 mod load;
 mod lock;
+pub mod scratch;
 mod session;
 
 pub use ddl::{tracking_type, TABLE_OPTIONS};

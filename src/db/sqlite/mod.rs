@@ -3,11 +3,13 @@
 //! runner lock (`lock`), schema reads (`introspect`), the migration session and the table
 //! rebuild with its PRAGMAs (`ddl`, which runs the statements `rebuild` writes).
 
+pub mod catalog;
 mod ddl;
 mod introspect;
 mod load;
 mod lock;
 pub(crate) mod rebuild;
+pub mod scratch;
 
 pub use ddl::{knex_lock_table, tracking_type};
 

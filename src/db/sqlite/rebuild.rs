@@ -20,6 +20,7 @@
 
 mod definition;
 mod lex;
+mod outline;
 
 use crate::steps::{ColumnSql, DropForeignKeySql, ForeignKeySql, TableChange};
 use crate::value::Dialect;
@@ -28,6 +29,7 @@ use definition::{
     FkAt, IndexSql, Item, TableDef,
 };
 use lex::{eq, mentions, Toks, K};
+pub use outline::outline;
 
 /// Everything a rebuild needs from sqlite_master about the live table.
 #[derive(Debug, Clone, PartialEq)]
