@@ -32,3 +32,5 @@ mariadb_start
 galera_start
 export FURROW_TEST_REQUIRE_MYSQL=1 FURROW_TEST_REQUIRE_GALERA=1 FURROW_TEST_REQUIRE_SHELLS=1
 cargo test --locked "$@"
+# The library, as an application uses it: migrations and seeds compiled in, run at start-up.
+cargo run --locked --quiet --example embedded

@@ -1,4 +1,6 @@
 //! The command tree. Names carry colons like Knex's (`migrate:latest`, `seed:run`).
+//! Its doc comments are clap's help text, written for the terminal (`<NAME>`), not rustdoc.
+#![allow(rustdoc::invalid_html_tags)]
 
 use std::path::PathBuf;
 

@@ -53,7 +53,7 @@ pub fn cut(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// A MySQL server message quotes the statement in "… near '<text>' at line N": that text is
+/// A MySQL server message quotes the statement in `… near '<text>' at line N`: that text is
 /// cut as [`cut`] does; the rest of the message (and the line) stays.
 pub fn cut_near(message: &str) -> std::borrow::Cow<'_, str> {
     const NEAR: &str = " near '";

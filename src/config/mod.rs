@@ -208,6 +208,12 @@ pub fn load(
     parse_knexfile(&text, &knexfile, base_dir, env_name, ov, &lookup)
 }
 
+/// A configuration from `client` and `connection` alone (and the other overrides), with no
+/// knexfile looked for: a project built in code (the library).
+pub fn without_knexfile(cwd: &Path, ov: &Overrides) -> Result<Config> {
+    from_flags_only(cwd, ov, "development".to_string())
+}
+
 fn from_flags_only(cwd: &Path, ov: &Overrides, env: String) -> Result<Config> {
     let mut root = Mapping::new();
     root.insert(

@@ -16,7 +16,7 @@ use super::source::{self, MigrationFile};
 /// The Knex files (`.js`, `.ts` …) in the migrations directories, by file name. Read only
 /// when a row names one (Knex's history), so furrow's own runs pay nothing for it.
 pub fn knex_files(config: &Config, rows: &[AppliedRow]) -> Vec<String> {
-    if !rows.iter().any(|r| knex_stem(&r.name).is_some()) {
+    if config.migrations.embedded.is_some() || !rows.iter().any(|r| knex_stem(&r.name).is_some()) {
         return Vec::new();
     }
     let mut names = Vec::new();

@@ -9,6 +9,10 @@ pub(super) fn with_files<T>(
     ctx: &Ctx,
     db_work: impl FnOnce() -> Result<T>,
 ) -> Result<(Vec<MigrationFile>, T)> {
+    if ctx.config.migrations.embedded.is_some() {
+        let files = source::list(ctx.config, ctx.out)?;
+        return Ok((files, db_work()?));
+    }
     let found = source::discover(ctx.config)?;
     for w in &found.warnings {
         ctx.out.warn(w.clone());

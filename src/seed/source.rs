@@ -321,7 +321,7 @@ pub enum Rows {
 /// One table's worth of a YAML seed.
 #[derive(Debug, Clone)]
 pub struct Block {
-    /// "" for a file of one block, "[i]" in a list (the prefix of YAML paths in errors).
+    /// `""` for a file of one block, `"[i]"` in a list (the prefix of YAML paths in errors).
     pub prefix: String,
     /// 1-based position in the file, for messages.
     pub number: usize,

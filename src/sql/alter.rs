@@ -10,7 +10,7 @@ pub struct ColumnDef {
     pub name: String,
     /// The type's name, upper-cased (`VARCHAR`, `INT`, `BIGINT` …).
     pub ty: String,
-    /// Its numbers: `VARCHAR(20)` → [20], `DECIMAL(10,2)` → [10, 2].
+    /// Its numbers: `VARCHAR(20)` → `[20]`, `DECIMAL(10,2)` → `[10, 2]`.
     pub args: Vec<u64>,
     pub unsigned: bool,
     pub not_null: bool,

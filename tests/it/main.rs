@@ -10,6 +10,7 @@ mod files;
 mod fleet;
 mod galera;
 mod knex;
+mod library;
 mod lint;
 mod migrate;
 mod mysql;

@@ -41,7 +41,7 @@ pub struct LiveTable {
 }
 
 /// Statements (in order, all inside the migration's transaction) that rebuild `table` with the
-/// change: CREATE TABLE "_furrow_new_<t>" (modified definition), INSERT INTO … SELECT (common
+/// change: `CREATE TABLE "_furrow_new_<t>"` (modified definition), INSERT INTO … SELECT (common
 /// columns), sqlite_sequence carried over for AUTOINCREMENT tables, DROP TABLE, ALTER TABLE …
 /// RENAME TO, then the indexes and triggers re-created. A `DropColumns` change whose columns
 /// nothing else uses becomes SQLite's native `ALTER TABLE … DROP COLUMN` instead.
