@@ -213,7 +213,7 @@ fn dispatch_command(ctx: &Ctx, command: &Command, cwd: &Path) -> Result<Report> 
             output.as_ref().map(|o| cwd.join(o)).as_deref(),
             *include_tracking,
         ),
-        Command::SchemaDrift => schemafile::drift(ctx),
+        Command::SchemaDrift { .. } => schemafile::drift(ctx),
         Command::SchemaLoad { file } => schemafile::load(ctx, &cwd.join(file)),
         other => dispatch_migrate(ctx, other).map(|r| schemafile::after_migrate(ctx, r)),
     }
@@ -293,7 +293,7 @@ fn dispatch_migrate(ctx: &Ctx, command: &Command) -> Result<Report> {
         | Command::SeedUndo { .. }
         | Command::SeedUnlock
         | Command::SchemaDump { .. }
-        | Command::SchemaDrift
+        | Command::SchemaDrift { .. }
         | Command::SchemaLoad { .. } => unreachable!("dispatched above"),
     }
 }

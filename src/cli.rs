@@ -396,7 +396,10 @@ the schema rewrites that file, so a review shows the schema change beside the mi
 Exit codes: 0 no drift, 3 the schemas differ, 1 it cannot tell (the reason is printed:
 e.g. the user may not create the scratch database, or a migration file is missing)."
     )]
-    SchemaDrift,
+    SchemaDrift {
+        #[command(flatten)]
+        fleet: FleetArgs,
+    },
 
     /// Create the schema of a dump (schema:dump) in an empty database, and record the
     /// migrations it names as applied, so a new environment needs no replay. Refused on a
@@ -423,7 +426,8 @@ impl Command {
             | Command::MigrateList { fleet }
             | Command::MigrateLint { fleet, .. }
             | Command::SeedRun { fleet, .. }
-            | Command::SeedStatus { fleet } => Some(fleet),
+            | Command::SeedStatus { fleet }
+            | Command::SchemaDrift { fleet } => Some(fleet),
             _ => None,
         }
     }
@@ -451,7 +455,7 @@ impl Command {
             Command::Man { .. } => "man",
             Command::SeedUnlock => "seed:unlock",
             Command::SchemaDump { .. } => "schema:dump",
-            Command::SchemaDrift => "schema:drift",
+            Command::SchemaDrift { .. } => "schema:drift",
             Command::SchemaLoad { .. } => "schema:load",
         }
     }

@@ -113,6 +113,10 @@ pub fn of_success(command: &str, doc: &J, lines: &[(Style, String)], exit_code: 
         "migrate:status" => status(doc, MIGRATION_STATES, exit_code),
         "migrate:lint" => lint(doc, lines),
         "seed:status" => status(doc, SEED_STATES, exit_code),
+        "schema:drift" => match len(doc, "differences") {
+            0 => simple("no_drift", said, false),
+            n => counted("drifted", n, said),
+        },
         _ => simple("ok", said, exit_code == 3),
     }
 }

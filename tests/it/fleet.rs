@@ -872,3 +872,29 @@ fn lint_runs_on_each_target_and_its_errors_exit_1() {
     assert_eq!(doc["targets"][0]["outcome"], "with_errors");
     assert_eq!(doc["targets"][0]["result"]["findings"][0]["code"], "DS102");
 }
+
+#[test]
+fn schema_drift_across_a_fleet_names_the_tenant_changed_by_hand() {
+    let p = sqlite_fleet(GLOB);
+    tenants(&p, 4, false);
+    p.run(&["migrate:latest", "--all-targets"]).ok();
+    p.run(&["schema:drift", "--all-targets"])
+        .ok()
+        .has("4 targets: 4 no drift");
+    tenant_db(&p, "t03").exec("ALTER TABLE accounts ADD COLUMN nickname TEXT");
+    let out = p.run(&["--json", "schema:drift", "--all-targets"]);
+    assert_eq!(out.code, 3, "{}", out.all());
+    let j = out.json();
+    let drifted: Vec<&str> = j["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["result"]["equal"] == false)
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(drifted, ["t03"], "{j}");
+    p.run(&["schema:drift", "--all-targets"])
+        .code(3)
+        .has("4 targets: 3 no drift, 1 drifted")
+        .has("t03: column accounts.nickname: only in the live database");
+}
