@@ -209,6 +209,35 @@ pub struct Linted {
 }
 
 impl Out<'_> {
+    /// DS102 and BC101: a column dropped from a table that was there before.
+    fn dropped_column(&mut self, k: usize, at: &str, table: &str, c: &str) {
+        self.add(
+            k,
+            at,
+            "DS102",
+            Level::Error,
+            format!("drops column `{table}.{c}` and its data"),
+            "make sure nothing needs the data; drop it a release after the code stops using it",
+        );
+        self.add(
+            k,
+            at,
+            "BC101",
+            Level::Warning,
+            format!(
+                "drops column `{table}.{c}`, which the release still running may read or write"
+            ),
+            "stop using it in one release, drop it in the next",
+        );
+    }
+
+    /// BC101: a column renamed under the release still running.
+    fn renamed_column(&mut self, k: usize, at: &str, table: &str, from: &str, to: &str) {
+        self.add(k, at, "BC101", Level::Warning,
+            format!("renames column `{table}.{from}` to `{to}`: the release still running uses the old name"),
+            "add the new column, write both, switch reads, drop the old one in a later release");
+    }
+
     fn add(
         &mut self,
         unit: usize,
@@ -378,10 +407,7 @@ pub fn lint(earlier: &[&str], migrations: &[Migration<'_>], target: &mut Target<
             let (k, at, table) = (mig.units.len() + r, rb.at.as_str(), rb.table.as_str());
             if model.existed_before(table, m) {
                 for c in &rb.dropped {
-                    out.add(k, at, "DS102", Level::Error, format!("drops column `{table}.{c}` and its data"),
-                        "make sure nothing needs the data; drop it a release after the code stops using it");
-                    out.add(k, at, "BC101", Level::Warning, format!("drops column `{table}.{c}`, which the release still running may read or write"),
-                        "stop using it in one release, drop it in the next");
+                    out.dropped_column(k, at, table, c);
                 }
             }
             let children = model
@@ -483,28 +509,29 @@ fn statement(
             format!("TRUNCATE deletes every row of `{t}` (and cannot be rolled back on MySQL)"),
             "delete what you mean with a WHERE, or make sure the data is not needed",
         ),
-        Some(Ddl::Delete {
-            table,
-            filtered: false,
-        }) => out.add(
-            k,
-            at,
-            "DS105",
-            Level::Error,
-            format!("DELETE without WHERE deletes every row of `{table}`"),
-            "add a WHERE (write `WHERE 1 = 1` to say you mean every row)",
-        ),
-        Some(Ddl::Update {
-            table,
-            filtered: false,
-        }) => out.add(
-            k,
-            at,
-            "DS105",
-            Level::Error,
-            format!("UPDATE without WHERE changes every row of `{table}`"),
-            "add a WHERE (write `WHERE 1 = 1` to say you mean every row)",
-        ),
+        Some(
+            Ddl::Delete {
+                table,
+                filtered: false,
+            }
+            | Ddl::Update {
+                table,
+                filtered: false,
+            },
+        ) => {
+            let what = match ddl {
+                Some(Ddl::Delete { .. }) => "DELETE without WHERE deletes",
+                _ => "UPDATE without WHERE changes",
+            };
+            out.add(
+                k,
+                at,
+                "DS105",
+                Level::Error,
+                format!("{what} every row of `{table}`"),
+                "add a WHERE (write `WHERE 1 = 1` to say you mean every row)",
+            )
+        }
         _ => {}
     }
     if let Some(Ddl::Delete { table, .. } | Ddl::Update { table, .. } | Ddl::InsertSelect(table)) =
@@ -666,10 +693,7 @@ fn alter(
                 }
             }
             AlterAction::DropColumn(c) if existed => {
-                out.add(k, at, "DS102", Level::Error, format!("drops column `{table}.{c}` and its data"),
-                    "make sure nothing needs the data; drop it a release after the code stops using it");
-                out.add(k, at, "BC101", Level::Warning, format!("drops column `{table}.{c}`, which the release still running may read or write"),
-                    "stop using it in one release, drop it in the next");
+                out.dropped_column(k, at, table, c);
                 if d == Dialect::Sqlite && before_col.as_ref().is_some_and(|c| c.indexed) {
                     out.add(k, at, "SQ102", Level::Error, format!("SQLite refuses ALTER TABLE DROP COLUMN of `{c}`: it is indexed, unique or part of a key"),
                         "drop the index first, or use a YAML `drop_column`, which rebuilds the table");
@@ -689,13 +713,12 @@ fn alter(
                     }
                 }
                 if *from != def.name {
-                    out.add(k, at, "BC101", Level::Warning, format!("renames column `{table}.{from}` to `{}`: the release still running uses the old name", def.name),
-                        "add the new column, write both, switch reads, drop the old one in a later release");
+                    out.renamed_column(k, at, table, from, &def.name);
                 }
             }
-            AlterAction::RenameColumn { from, to } if existed => out.add(k, at, "BC101", Level::Warning,
-                format!("renames column `{table}.{from}` to `{to}`: the release still running uses the old name"),
-                "add the new column, write both, switch reads, drop the old one in a later release"),
+            AlterAction::RenameColumn { from, to } if existed => {
+                out.renamed_column(k, at, table, from, to)
+            }
             AlterAction::RenameTable(to) if existed => out.add(k, at, "BC102", Level::Warning,
                 format!("renames table `{table}` to `{to}`: the release still running reads `{table}`"),
                 "add the new name (a view or a copy) first, switch the code, drop the old name in a later release"),
