@@ -747,6 +747,15 @@ fn a_node_lost_during_ddl_leaves_the_others_agreeing_and_the_next_runner_resumes
     };
     // Node 3 goes down: no other test may use the cluster meanwhile.
     let _alone = CLUSTER.write().unwrap_or_else(|e| e.into_inner());
+    // A schema dumped through node 3 before it goes down, to dump again after its restart.
+    let steady = ClusterProject::new(nodes.clone(), "");
+    steady.write(
+        "migrations/20240101000000_steady.sql",
+        "-- migrate:up\nCREATE TABLE steady (id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(40) NOT NULL DEFAULT '', KEY k_name (name));\nINSERT INTO steady (name) VALUES ('a'), ('b'), ('c');\nCREATE VIEW steady_names AS SELECT name FROM steady;\n\n-- migrate:down\nDROP VIEW steady_names;\nDROP TABLE steady;\n",
+    );
+    assert_eq!(steady.run(2, &["migrate:latest"]).code, 0);
+    let dump_before = steady.run(2, &["schema:dump"]);
+    assert_eq!(dump_before.code, 0, "{}", dump_before.all());
     let p = ClusterProject::new(nodes.clone(), "");
     p.write(
         "migrations/20240101000000_three.sql",
@@ -799,6 +808,13 @@ fn a_node_lost_during_ddl_leaves_the_others_agreeing_and_the_next_runner_resumes
     );
     // Node 3 comes back, catches up, and agrees.
     node3.restart();
+    // The same schema dumps to the same bytes through the restarted server.
+    let dump_after = steady.run(2, &["schema:dump"]);
+    assert_eq!(dump_after.code, 0, "{}", dump_after.all());
+    assert_eq!(
+        dump_before.stdout, dump_after.stdout,
+        "schema:dump after a server restart"
+    );
     for node in 0..3 {
         assert!(p.has_table(node, "slow"), "node {node} has the table");
         assert_eq!(
