@@ -172,6 +172,8 @@ impl Project {
                 std::process::id(),
                 MEMORY.fetch_add(1, Ordering::Relaxed)
             ));
+            // Removed with the project, even when writing a file below fails.
+            self.csv_dir = Some(dir.clone());
             for (name, bytes) in csvs {
                 let path = dir.join(name);
                 if let Some(parent) = path.parent() {
@@ -181,8 +183,7 @@ impl Project {
                 std::fs::write(&path, bytes)
                     .map_err(|e| crate::error::io_error("write", &path, &e))?;
             }
-            self.config.seeds.directories = vec![dir.clone()];
-            self.csv_dir = Some(dir);
+            self.config.seeds.directories = vec![dir];
         }
         self.config.seeds.recursive = true;
         self.config.seeds.embedded = Some(files);
@@ -234,7 +235,12 @@ impl Project {
             config: &self.config,
             out: &out,
         };
-        let report = command(&ctx).map_err(|e| scrubbed(e, &out))?;
+        let result = command(&ctx);
+        // The connection's Ctrl-C hook (set on this thread by the CLI's machinery) is gone
+        // with the connection: a program's threads keep none.
+        crate::interrupt::clear_hook();
+        let report = result.map_err(|e| scrubbed(e, &out))?;
+        let name = report.command.clone();
         let mut data = report.data;
         // Lint's own `warnings` is a count: its messages go beside it.
         let key = if data.contains_key("warnings") {
@@ -243,34 +249,42 @@ impl Project {
             "warnings"
         };
         data.insert(key.into(), serde_json::json!(out.take_warnings()));
-        let text = out.scrub(&serde_json::Value::Object(data).to_string());
-        serde_json::from_str(&text).map_err(|e| {
+        let doc = crate::report::scrub_json(&out, serde_json::Value::Object(data));
+        serde_json::from_value(doc).map_err(|e| {
             Error::io(format!(
-                "furrow {}: its result does not read as {}: {e}",
-                report.command,
+                "furrow {name}: its result does not read as {}: {e}",
                 std::any::type_name::<T>()
             ))
         })
     }
 
+    /// A migrate command, then the schema file rewritten (`migrations.schemaFile`), as the
+    /// CLI does after one.
+    fn migrate<T: DeserializeOwned>(
+        &self,
+        command: impl FnOnce(&Ctx) -> Result<Report>,
+    ) -> Result<T> {
+        self.call(|ctx| command(ctx).map(|r| crate::schemafile::after_migrate(ctx, r)))
+    }
+
     /// `migrate:latest`: every pending migration, in order, as one new batch.
     pub fn migrate_latest(&self) -> Result<Migrated> {
-        self.call(|ctx| crate::migrate::latest(ctx, Default::default()))
+        self.migrate(|ctx| crate::migrate::latest(ctx, Default::default()))
     }
 
     /// `migrate:rollback` (`all`: `--all`): the last batch, newest first.
     pub fn rollback(&self, all: bool) -> Result<Migrated> {
-        self.call(|ctx| crate::migrate::rollback(ctx, all, Default::default()))
+        self.migrate(|ctx| crate::migrate::rollback(ctx, all, Default::default()))
     }
 
     /// `migrate:up [NAME]`: the next pending migration, or the named one.
     pub fn migrate_up(&self, name: Option<&str>) -> Result<Migrated> {
-        self.call(|ctx| crate::migrate::up(ctx, name, Default::default()))
+        self.migrate(|ctx| crate::migrate::up(ctx, name, Default::default()))
     }
 
     /// `migrate:down [NAME]`: the last applied migration, or the named one.
     pub fn migrate_down(&self, name: Option<&str>) -> Result<Migrated> {
-        self.call(|ctx| crate::migrate::down(ctx, name))
+        self.migrate(|ctx| crate::migrate::down(ctx, name))
     }
 
     /// `migrate:status`: each migration's state.
@@ -329,6 +343,12 @@ fn scrubbed(mut e: Error, out: &Output) -> Error {
     e.message = out.scrub(&e.message);
     e.hint = e.hint.map(|h| out.scrub(&h));
     e.details = e.details.iter().map(|d| out.scrub(d)).collect();
+    e.data = e.data.map(
+        |d| match crate::report::scrub_json(out, serde_json::Value::Object(*d)) {
+            serde_json::Value::Object(m) => Box::new(m),
+            _ => Box::default(),
+        },
+    );
     e
 }
 

@@ -275,7 +275,7 @@ pub fn error_document(out: &Output, command: &str, err: &Error) -> J {
 }
 
 /// A JSON value with every secret scrubbed from its strings.
-fn scrub_json(out: &Output, doc: J) -> J {
+pub fn scrub_json(out: &Output, doc: J) -> J {
     match doc {
         J::String(s) => J::String(out.scrub(&s)),
         J::Array(items) => J::Array(items.into_iter().map(|v| scrub_json(out, v)).collect()),

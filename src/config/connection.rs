@@ -209,7 +209,14 @@ fn parse_mysql_url(s: &str) -> Result<MysqlConn, String> {
     let port = match port {
         Some(p) => p
             .parse::<u16>()
-            .map_err(|_| format!("the port `{p}` in the URL is not a number from 1 to 65535"))?,
+            .map_err(|_| {
+                // `mysql://user:secret/db` (no `@host`) would show the password as a port.
+                if auth.is_none() {
+                    "the URL has `user:…` but no `@host`: write mysql://user:password@host:port/database".to_string()
+                } else {
+                    format!("the port `{p}` in the URL is not a number from 1 to 65535")
+                }
+            })?,
         None => 3306,
     };
     let mut conn = MysqlConn {
@@ -253,7 +260,7 @@ fn url_options(conn: &mut MysqlConn, query: &str) -> Result<(), String> {
             "charset" | "timezone" => {}
             other => {
                 return Err(format!(
-                    "unknown URL option `{other}`; furrow reads ssl-mode, ssl-ca and socket"
+                    "unknown URL option `{other}`; furrow reads ssl-mode, ssl-ca, socket and connectTimeout"
                 ))
             }
         }
@@ -353,5 +360,8 @@ mod tests {
         let err =
             parse_connection_string("mysql://u:secret@h:99999/d", Client::Mysql, base).unwrap_err();
         assert!(!err.contains("secret"));
+        // No `@host`: the password would read as a port.
+        let err = parse_connection_string("mysql://app:s3cret-pw/db", Client::Mysql, base).unwrap_err();
+        assert!(!err.contains("s3cret-pw") && err.contains("no `@host`"), "{err}");
     }
 }

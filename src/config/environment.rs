@@ -259,6 +259,7 @@ fn migrations(
         lock_lease: Duration::from_secs(30),
         checksums: ChecksumPolicy::Warn,
         lint: LintPolicy::Warn,
+        checks: true,
         embedded: None,
         schema_file: None,
     };

@@ -63,6 +63,9 @@ pub struct MigrationsConfig {
     pub lock_lease: Duration,
     pub checksums: ChecksumPolicy,
     pub lint: LintPolicy,
+    /// The checks before a batch (lint, the cluster's hazards): off for a replay of
+    /// migrations that already ran (`schema:drift`).
+    pub checks: bool,
     /// Files compiled into the binary, read instead of `directories` (the library).
     pub embedded: Option<crate::embedded::Embedded>,
     /// `schemaFile`: rewritten by every `migrate:*` that changed the schema.
@@ -134,7 +137,11 @@ impl Config {
             client_name: self.client_name.clone(),
             connection: target.connection.clone(),
             targets: None,
-            migrations: self.migrations.clone(),
+            // One file per database: a fleet's targets would write it in turn.
+            migrations: MigrationsConfig {
+                schema_file: None,
+                ..self.migrations.clone()
+            },
             seeds: self.seeds.clone(),
         }
     }

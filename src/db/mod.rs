@@ -165,6 +165,10 @@ pub trait Introspect {
     /// Whether a table or view of this name exists (names compared without case).
     fn object_exists(&mut self, kind: &str, name: &str) -> DbResult<bool>;
 
+    /// The name of the table called `table` as the database spells it (compared without
+    /// case), or None when there is none.
+    fn table_named(&mut self, table: &str) -> DbResult<Option<String>>;
+
     /// Every column that is part of an index (or the primary key) of `table`, lower-cased,
     /// with whether that index is unique.
     fn indexed_columns(&mut self, table: &str) -> DbResult<Vec<(String, bool)>>;

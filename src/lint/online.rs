@@ -149,6 +149,10 @@ fn norm(t: &str) -> &str {
 pub fn type_change(old: &ColumnDef, new: &ColumnDef) -> Option<TypeChange> {
     let (o, n) = (norm(&old.ty), norm(&new.ty));
     let rank = |t: &str| INTS.iter().position(|x| *x == t);
+    // ENUM and SET list their values as strings, which are not read: any change is unknown.
+    if is_list(o) || is_list(n) {
+        return Some(TypeChange::Other);
+    }
     // An integer's display width (`int(11)`) changes nothing stored.
     if let (Some(a), Some(b)) = (rank(o), rank(n)) {
         return match (a.cmp(&b), old.unsigned == new.unsigned) {
@@ -162,12 +166,19 @@ pub fn type_change(old: &ColumnDef, new: &ColumnDef) -> Option<TypeChange> {
         return None;
     }
     if o == n && charset_same {
+        if old.args.len() == 2 && new.args.len() == 2 {
+            // DECIMAL(p, s): fewer digits before the point, or after it, narrows.
+            let (p0, s0, p1, s1) = (old.args[0], old.args[1], new.args[0], new.args[1]);
+            let narrower = s1 < s0 || p1.saturating_sub(s1) < p0.saturating_sub(s0);
+            return Some(if narrower {
+                TypeChange::Narrow
+            } else {
+                TypeChange::Widen
+            });
+        }
         let len = |d: &ColumnDef| d.args.first().copied();
         return Some(match (len(old), len(new)) {
             (Some(a), Some(b)) if b < a => TypeChange::Narrow,
-            (Some(_), Some(_)) if old.args.len() == 2 && new.args.get(1) < old.args.get(1) => {
-                TypeChange::Narrow
-            }
             (Some(_), Some(_)) => TypeChange::Widen,
             _ => TypeChange::Other,
         });
@@ -194,8 +205,17 @@ pub fn type_change(old: &ColumnDef, new: &ColumnDef) -> Option<TypeChange> {
     Some(TypeChange::Other)
 }
 
+fn is_list(ty: &str) -> bool {
+    ty == "ENUM" || ty == "SET"
+}
+
 fn modify(server: &Server, before: &Before<'_>, def: &ColumnDef) -> Option<Algorithm> {
     let old = before.def?;
+    // Appending an ENUM value is instant, changing one copies: the values are not read here,
+    // so no verdict is claimed.
+    if is_list(&old.ty) || is_list(&def.ty) {
+        return None;
+    }
     let nullability = old.not_null != def.not_null;
     let change = type_change(old, def);
     Some(match change {
@@ -309,6 +329,28 @@ mod tests {
         assert!(Server::parse("mariadb-10.3").unwrap().mariadb);
         assert!(!Server::parse("mysql-5.7.44").unwrap().mariadb);
         assert_eq!(Server::parse("banana"), None);
+    }
+
+    #[test]
+    fn type_changes_of_decimals_and_lists() {
+        let c = |t: &str| crate::sql::column(&format!("x {t}")).unwrap();
+        assert_eq!(
+            type_change(&c("DECIMAL(12,2)"), &c("DECIMAL(12,4)")),
+            Some(TypeChange::Narrow)
+        );
+        assert_eq!(
+            type_change(&c("DECIMAL(12,2)"), &c("DECIMAL(14,3)")),
+            Some(TypeChange::Widen)
+        );
+        assert_eq!(
+            type_change(&c("ENUM('a','b')"), &c("ENUM('a')")),
+            Some(TypeChange::Other)
+        );
+        assert_eq!(type_change(&c("int(11)"), &c("INT")), None);
+        assert_eq!(
+            type_change(&c("VARCHAR(20)"), &c("VARCHAR(10)")),
+            Some(TypeChange::Narrow)
+        );
     }
 
     #[test]

@@ -14,6 +14,9 @@ use super::{Finding, Ignore, Level, Unit};
 
 /// What the linter may ask the live database (see `migrate::lint`).
 pub trait Live {
+    /// The table's name as the database spells it (MySQL names are case-sensitive), or
+    /// None when there is no such table.
+    fn resolve(&mut self, table: &str) -> Option<String>;
     /// The columns of a table (name, definition as the engine reports it), or None when it
     /// does not exist.
     fn columns(&mut self, table: &str) -> Option<Vec<(String, Option<ColumnDef>)>>;
@@ -42,6 +45,8 @@ pub struct Migration<'a> {
     /// SQLite table rebuilds its YAML ops make.
     pub rebuilds: Vec<Rebuild>,
     pub down: Down,
+    /// Not linted: a migration that runs before the linted ones, read into the model only.
+    pub quiet: bool,
 }
 
 /// A SQLite table rebuild a YAML op makes.
@@ -58,6 +63,9 @@ pub struct Target<'l> {
     pub dialect: Dialect,
     pub server: Option<Server>,
     pub live: Option<&'l mut dyn Live>,
+    /// Count the rows that break a data-dependent change (a scan of the table): for
+    /// `migrate:lint`, not before every batch.
+    pub count: bool,
 }
 
 /// Rows above which a single DML statement in one transaction is worth a warning.
@@ -77,6 +85,10 @@ struct Table {
     created_in: Option<usize>,
     /// Read from the live database (its row count can be asked).
     live: bool,
+    /// Its name as the database spells it (for the queries that count rows).
+    name: String,
+    /// The last migration that added a column to it (an UPDATE then is a backfill).
+    columns_added_in: Option<usize>,
 }
 
 impl Table {
@@ -96,14 +108,17 @@ struct Model<'l, 't> {
     /// Lower-cased name → the table, or None once dropped.
     tables: HashMap<String, Option<Table>>,
     live: Option<&'l mut (dyn Live + 't)>,
+    /// Count rows for the data-dependent rules (see `Target::count`).
+    count: bool,
 }
 
 impl Model<'_, '_> {
     fn table(&mut self, name: &str) -> Option<&mut Table> {
         if !self.tables.contains_key(name) {
             let loaded = self.live.as_mut().and_then(|l| {
-                let cols = l.columns(name)?;
-                let indexed = l.indexed(name);
+                let real = l.resolve(name)?;
+                let cols = l.columns(&real)?;
+                let indexed = l.indexed(&real);
                 Some(Table {
                     cols: cols
                         .into_iter()
@@ -120,6 +135,8 @@ impl Model<'_, '_> {
                         .collect(),
                     created_in: None,
                     live: true,
+                    name: real,
+                    columns_added_in: None,
                 })
             });
             if loaded.is_none() && self.live.is_some() {
@@ -144,19 +161,27 @@ impl Model<'_, '_> {
         }
     }
 
+    /// The live table's name as the database spells it; None for one not (yet) live.
+    fn live_name(&mut self, name: &str) -> Option<String> {
+        self.table(name)
+            .filter(|t| t.live && t.created_in.is_none())
+            .map(|t| t.name.clone())
+    }
+
     fn rows(&mut self, name: &str) -> Option<u64> {
-        let live = self
-            .table(name)
-            .is_some_and(|t| t.live && t.created_in.is_none());
-        if !live {
-            return None;
-        }
-        self.live.as_mut()?.rows(name)
+        let real = self.live_name(name)?;
+        self.live.as_mut()?.rows(&real)
+    }
+
+    /// Whether anything is known of the table (a live lookup, or an earlier statement).
+    fn known(&mut self, name: &str) -> bool {
+        self.table(name).is_some() || self.tables.contains_key(name)
     }
 
     fn create(&mut self, name: &str, columns: &[ColumnDef], keys: &[sql::KeyDef], m: usize) {
         let mut t = Table {
             created_in: Some(m),
+            name: name.to_string(),
             ..Table::default()
         };
         for c in columns {
@@ -190,6 +215,10 @@ struct Out<'a> {
     findings: Vec<(usize, Finding)>,
     verdicts: Vec<Verdict>,
     file: &'a str,
+    /// Tables a statement of this migration renames another onto (SQLite's documented
+    /// rebuild: create `t_new`, copy, drop `t`, rename `t_new` to `t`): dropping one is not
+    /// the end of its data.
+    renamed_onto: Vec<String>,
 }
 
 /// How the server will carry out one ALTER of an existing table (MySQL/MariaDB).
@@ -278,14 +307,14 @@ fn apply(model: &mut Model<'_, '_>, ddl: Option<&Ddl>, m: usize) {
     match ddl {
         Some(Ddl::CreateTable {
             name,
-            temporary: false,
             columns,
             keys,
+            ..
         }) => {
             let m = if m == usize::MAX { usize::MAX - 1 } else { m };
             model.create(name, columns, keys, m);
         }
-        Some(Ddl::DropTable(names)) => {
+        Some(Ddl::DropTable { names, .. }) => {
             for n in names {
                 model.tables.insert(n.clone(), None);
             }
@@ -309,14 +338,17 @@ fn apply(model: &mut Model<'_, '_>, ddl: Option<&Ddl>, m: usize) {
             if let Some(t) = model.table(table) {
                 for a in actions {
                     match a {
-                        AlterAction::AddColumn(c) => t.cols.push((
-                            c.name.clone(),
-                            Col {
-                                def: Some(c.clone()),
-                                indexed: c.unique || c.primary,
-                                unique: c.unique || c.primary,
-                            },
-                        )),
+                        AlterAction::AddColumn(c) => {
+                            t.columns_added_in = Some(m);
+                            t.cols.push((
+                                c.name.clone(),
+                                Col {
+                                    def: Some(c.clone()),
+                                    indexed: c.unique || c.primary,
+                                    unique: c.unique || c.primary,
+                                },
+                            ))
+                        }
                         AlterAction::DropColumn(c) => t.cols.retain(|(n, _)| n != c),
                         AlterAction::ModifyColumn { from, def } => {
                             if let Some((n, col)) = t.cols.iter_mut().find(|(n, _)| n == from) {
@@ -354,14 +386,42 @@ pub fn lint(earlier: &[&str], migrations: &[Migration<'_>], target: &mut Target<
     let mut model = Model {
         tables: HashMap::new(),
         live: target.live.as_deref_mut(),
+        count: target.count,
     };
     replay(&mut model, earlier);
     let mut all = Linted::default();
     for (m, mig) in migrations.iter().enumerate() {
+        if mig.quiet {
+            for u in &mig.units {
+                apply(&mut model, sql::ddl(u.sql).as_ref(), m);
+            }
+            continue;
+        }
+        let renamed_onto = mig
+            .units
+            .iter()
+            .filter_map(|u| match sql::ddl(u.sql) {
+                Some(Ddl::RenameTable(pairs)) => {
+                    Some(pairs.into_iter().map(|(_, to)| to).collect())
+                }
+                Some(Ddl::Alter { actions, .. }) => Some(
+                    actions
+                        .into_iter()
+                        .filter_map(|a| match a {
+                            AlterAction::RenameTable(to) => Some(to),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                ),
+                _ => None,
+            })
+            .flatten()
+            .collect();
         let mut out = Out {
             findings: Vec::new(),
             verdicts: Vec::new(),
             file: mig.file,
+            renamed_onto,
         };
         let mut first_ddl = None;
         let mut first_dml = None;
@@ -477,9 +537,11 @@ fn statement(
 ) {
     let at = u.at;
     match ddl {
-        Some(Ddl::DropTable(names)) => {
+        Some(Ddl::DropTable { names, if_exists }) => {
             for n in names {
-                if model.existed_before(n, m) {
+                // `IF EXISTS` of a table nothing is known of: a clean-up, not a loss.
+                let unknown = *if_exists && !model.known(n);
+                if !unknown && !out.renamed_onto.contains(n) && model.existed_before(n, m) {
                     out.add(k, at, "DS101", Level::Error, format!("drops table `{n}` and every row in it"),
                         "make sure nothing needs the data (back it up, or rename the table and drop it in a later release)");
                     out.add(
@@ -501,7 +563,7 @@ fn statement(
                 }
             }
         }
-        Some(Ddl::Truncate(t)) => out.add(
+        Some(Ddl::Truncate(t)) if model.existed_before(t, m) => out.add(
             k,
             at,
             "DS104",
@@ -518,7 +580,7 @@ fn statement(
                 table,
                 filtered: false,
             },
-        ) => {
+        ) if model.existed_before(table, m) && !backfill(model, ddl, table, m) => {
             let what = match ddl {
                 Some(Ddl::Delete { .. }) => "DELETE without WHERE deletes",
                 _ => "UPDATE without WHERE changes",
@@ -553,10 +615,11 @@ fn statement(
         }
     }
     if let Some(Ddl::CreateIndex { table, key }) = ddl {
-        if key.kind == KeyKind::Unique && model.existed_before(table, m) {
+        let existed = model.existed_before(table, m);
+        if key.kind == KeyKind::Unique && existed {
             unique_rows(model, out, k, at, table, &key.columns, dialect);
         }
-        if dialect == Dialect::Mysql {
+        if dialect == Dialect::Mysql && existed {
             let alg = match key.kind {
                 KeyKind::Fulltext | KeyKind::Spatial => Algorithm::Blocking,
                 _ => Algorithm::NoCopy,
@@ -567,6 +630,14 @@ fn statement(
     if let Some(Ddl::Alter { table, actions }) = ddl {
         alter(model, out, k, at, table, actions, m, dialect, server);
     }
+}
+
+/// An UPDATE of a table a column was just added to, in the same migration: a backfill.
+fn backfill(model: &mut Model<'_, '_>, ddl: Option<&Ddl>, table: &str, m: usize) -> bool {
+    matches!(ddl, Some(Ddl::Update { .. }))
+        && model
+            .table(table)
+            .is_some_and(|t| t.columns_added_in == Some(m))
 }
 
 fn unique_rows(
@@ -580,9 +651,10 @@ fn unique_rows(
 ) {
     let list: Vec<String> = cols.iter().map(|c| q(d, c)).collect();
     let non_null: Vec<String> = list.iter().map(|c| format!("{c} IS NOT NULL")).collect();
+    let real = model.live_name(table).unwrap_or_else(|| table.to_string());
     let sql = format!(
         "SELECT COUNT(*) FROM (SELECT 1 AS x FROM {} WHERE {} GROUP BY {} HAVING COUNT(*) > 1) AS dups",
-        q(d, table),
+        q(d, &real),
         non_null.join(" AND "),
         list.join(", ")
     );
@@ -604,6 +676,65 @@ fn unique_rows(
     );
 }
 
+/// MF103: a foreign key added to a table with rows; counted when both tables are live and
+/// the key's columns are known (`REFERENCES p (a, b)`).
+#[allow(clippy::too_many_arguments)]
+fn foreign_key_rows(
+    model: &mut Model<'_, '_>,
+    out: &mut Out<'_>,
+    k: usize,
+    at: &str,
+    table: &str,
+    parent: &str,
+    key: &sql::KeyDef,
+    d: Dialect,
+) {
+    let what = format!(
+        "a foreign key from `{table}` ({}) to `{parent}` fails if existing rows point at no `{parent}` row",
+        key.columns.join(", ")
+    );
+    let fix = "delete or fix the orphans first (a data migration before this one)";
+    let names = (model.live_name(table), model.live_name(parent));
+    let (Some(child), Some(parent_name)) = names else {
+        out.add(k, at, "MF103", Level::Warning, what, fix);
+        return;
+    };
+    if key.columns.is_empty() || key.columns.len() != key.ref_columns.len() {
+        out.add(k, at, "MF103", Level::Warning, what, fix);
+        return;
+    }
+    let set: Vec<String> = key
+        .columns
+        .iter()
+        .map(|c| format!("c.{} IS NOT NULL", q(d, c)))
+        .collect();
+    let eq: Vec<String> = key
+        .columns
+        .iter()
+        .zip(&key.ref_columns)
+        .map(|(c, pc)| format!("p.{} = c.{}", q(d, pc), q(d, c)))
+        .collect();
+    let sql = format!(
+        "SELECT COUNT(*) FROM {} AS c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {})",
+        q(d, &child),
+        set.join(" AND "),
+        q(d, &parent_name),
+        eq.join(" AND ")
+    );
+    data_rule(
+        model,
+        out,
+        k,
+        at,
+        "MF103",
+        table,
+        &sql,
+        what,
+        ("row pointing nowhere", "rows pointing nowhere"),
+        fix,
+    );
+}
+
 /// A rule whose verdict depends on the rows: a warning offline, an error with the count
 /// when the live table has rows that break it.
 #[allow(clippy::too_many_arguments)]
@@ -619,9 +750,7 @@ fn data_rule(
     noun: (&str, &str),
     fix: &str,
 ) {
-    let live = model
-        .table(table)
-        .is_some_and(|t| t.live && t.created_in.is_none());
+    let live = model.count && model.live_name(table).is_some();
     let counted = if live {
         model.live.as_mut().and_then(|l| l.count(count_sql))
     } else {
@@ -706,7 +835,8 @@ fn alter(
                             "check the longest value first (SELECT MAX(LENGTH(…))), or keep the wider type");
                     }
                     if def.not_null && !old.not_null {
-                        let sql = format!("SELECT COUNT(*) FROM {} WHERE {} IS NULL", q(d, table), q(d, from));
+                        let real = model.live_name(table).unwrap_or_else(|| table.to_string());
+                        let sql = format!("SELECT COUNT(*) FROM {} WHERE {} IS NULL", q(d, &real), q(d, from));
                         data_rule(model, out, k, at, "MF102", table, &sql,
                             format!("making `{table}.{from}` NOT NULL fails on rows where it is NULL"), ("row with NULL", "rows with NULL"),
                             "fill the NULLs first (UPDATE … SET … WHERE … IS NULL)");
@@ -726,15 +856,8 @@ fn alter(
                 unique_rows(model, out, k, at, table, &key.columns, d);
             }
             AlterAction::AddKey(key) if existed && key.kind == KeyKind::Foreign => {
-                if let (Some(parent), Some(col)) = (&key.references, key.columns.first()) {
-                    let pcol = model.table(parent).and_then(|t| t.cols.iter().find(|(_, c)| c.unique).map(|(n, _)| n.clone())).unwrap_or_else(|| "id".into());
-                    let sql = format!(
-                        "SELECT COUNT(*) FROM {} AS c WHERE c.{col_q} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE p.{} = c.{col_q})",
-                        q(d, table), q(d, parent), q(d, &pcol), col_q = q(d, col)
-                    );
-                    data_rule(model, out, k, at, "MF103", table, &sql,
-                        format!("a foreign key from `{table}.{col}` to `{parent}` fails if existing rows point at no `{parent}` row"), ("row pointing nowhere", "rows pointing nowhere"),
-                        "delete or fix the orphans first (a data migration before this one)");
+                if let Some(parent) = &key.references {
+                    foreign_key_rows(model, out, k, at, table, parent, key, d);
                 }
             }
             _ => {}

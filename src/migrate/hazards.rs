@@ -18,8 +18,9 @@ fn origin_line(origin: &str) -> Option<usize> {
 
 /// The directives of each step the job will run, in order.
 fn job_ignores(job: &Job<'_>) -> Vec<Vec<Ignore>> {
-    let steps = &job.section.steps[job.skip.min(job.section.steps.len())..];
-    step_ignores(job.file, steps)
+    // Over the whole section, so a resumed run's first statement gets only its own.
+    let skip = job.skip.min(job.section.steps.len());
+    step_ignores(job.file, &job.section.steps).split_off(skip)
 }
 
 /// The `lint:ignore` directives written for each of a file's steps: the comment lines
@@ -31,12 +32,20 @@ pub fn step_ignores(file: &MigrationFile, steps: &[Step]) -> Vec<Vec<Ignore>> {
     match file.format {
         Format::Sql => {
             let directives = lint::sql_ignores(text);
+            // A directive belongs to the next statement: not past a section's marker, and
+            // not to the first statement a resumed run starts at if written for an earlier one.
+            let markers: Vec<usize> = crate::markers::find(text, "migrate")
+                .iter()
+                .map(|m| m.line)
+                .collect();
             let mut previous = 0;
             steps
                 .iter()
                 .map(|s| match origin_line(&s.origin) {
                     Some(line) => {
-                        let found = lint::ignores_before(&directives, previous, line);
+                        let marker = markers.iter().copied().filter(|m| *m < line).max();
+                        let from = previous.max(marker.unwrap_or(0));
+                        let found = lint::ignores_before(&directives, from, line);
                         previous = line;
                         found
                     }

@@ -27,6 +27,10 @@ struct LiveDb<'d, 's> {
 }
 
 impl Live for LiveDb<'_, '_> {
+    fn resolve(&mut self, table: &str) -> Option<String> {
+        self.d.table_named(table).ok().flatten()
+    }
+
     fn columns(&mut self, table: &str) -> Option<Vec<(String, Option<ColumnDef>)>> {
         let cols = self.d.columns(table).ok()?;
         if cols.is_empty() {
@@ -162,29 +166,32 @@ fn units<'p>(p: &'p Parsed<'_>) -> (Vec<Unit<'p>>, Vec<Rebuild>) {
 fn findings<'d, 's: 'd>(
     ctx: &Ctx,
     chosen: &[&MigrationFile],
-    earlier: &[&MigrationFile],
+    others: &[&MigrationFile],
     d: Option<&'d mut (dyn Driver + 's)>,
     server: Option<Server>,
+    count: bool,
 ) -> Result<Linted> {
     let dialect = ctx.config.client.dialect();
-    let parsed: Vec<Parsed<'_>> = chosen
-        .iter()
-        .map(|f| parse(f, dialect, ctx))
-        .collect::<Result<_>>()?;
-    let before: Vec<Parsed<'_>> = earlier
-        .iter()
-        .filter_map(|f| parse(f, dialect, ctx).ok())
-        .collect();
-    let earlier_sql: Vec<&str> = before
-        .iter()
-        .flat_map(|p| p.up.steps.iter())
-        .filter_map(|s| match &s.kind {
-            StepKind::Sql { sql, .. } => Some(sql.as_str()),
-            _ => None,
-        })
-        .collect();
+    // The linted files and, read into the model only, the others that run between them.
+    let last = chosen.iter().map(|f| f.name.as_str()).max().unwrap_or("");
+    let mut all: Vec<(&MigrationFile, bool)> = chosen.iter().map(|f| (*f, false)).collect();
+    all.extend(
+        others
+            .iter()
+            .filter(|f| f.name.as_str() < last && !chosen.iter().any(|c| c.name == f.name))
+            .map(|f| (*f, true)),
+    );
+    all.sort_by(|a, b| a.0.name.cmp(&b.0.name));
+    let mut parsed: Vec<(Parsed<'_>, bool)> = Vec::new();
+    for (f, quiet) in all {
+        match parse(f, dialect, ctx) {
+            Ok(p) => parsed.push((p, quiet)),
+            Err(e) if !quiet => return Err(e),
+            Err(_) => {}
+        }
+    }
     let mut migrations: Vec<Migration<'_>> = Vec::new();
-    for p in &parsed {
+    for (p, quiet) in &parsed {
         let (u, rebuilds) = units(p);
         migrations.push(Migration {
             file: &p.file.display,
@@ -195,6 +202,7 @@ fn findings<'d, 's: 'd>(
                 Down::Missing => Down::Missing,
                 Down::Derived(l) => Down::Derived(l.clone()),
             },
+            quiet: *quiet,
         });
     }
     let mut galera = None;
@@ -207,10 +215,11 @@ fn findings<'d, 's: 'd>(
             dialect,
             server,
             live: live_db.as_mut().map(|l| l as &mut dyn Live),
+            count,
         };
-        rules::lint(&earlier_sql, &migrations, &mut target)
+        rules::lint(&[], &migrations, &mut target)
     };
-    for m in &migrations {
+    for m in migrations.iter().filter(|m| !m.quiet) {
         if let Some(g) = &galera {
             let cluster = lint::cluster::migrations(&m.units, g);
             out.findings.extend(
@@ -293,13 +302,7 @@ pub fn command(ctx: &Ctx, opts: &LintOpts<'_>) -> Result<Report> {
     } else {
         files.iter().collect()
     };
-    let first = chosen.first().map(|f| f.name.clone()).unwrap_or_default();
     let connected = d.is_some();
-    let earlier: Vec<&MigrationFile> = files
-        .iter()
-        .filter(|f| f.name < first && !chosen.iter().any(|c| c.name == f.name))
-        .filter(|f| !connected || !applied(f))
-        .collect();
     let server = if dialect == Dialect::Mysql {
         server_of(d.as_deref_mut(), opts.server_version)?
     } else {
@@ -314,21 +317,27 @@ pub fn command(ctx: &Ctx, opts: &LintOpts<'_>) -> Result<Report> {
         chosen.iter().partition(|f| connected && applied(f));
     let mut found = Linted::default();
     if !done.is_empty() {
-        let before: Vec<&MigrationFile> = files
-            .iter()
-            .filter(|f| f.name < done[0].name && !done.iter().any(|c| c.name == f.name))
-            .collect();
-        let l = findings(ctx, &done, &before, None, server)?;
+        // Read against every migration before it (they are what the live tables came from).
+        let l = findings(
+            ctx,
+            &done,
+            &files.iter().collect::<Vec<_>>(),
+            None,
+            server,
+            false,
+        )?;
         found.findings.extend(l.findings);
         found.verdicts.extend(l.verdicts);
     }
     if !pending.is_empty() {
-        let first = &pending[0].name;
-        let earlier: Vec<&MigrationFile> = earlier
-            .into_iter()
-            .filter(|f| f.name < *first && !applied(f))
-            .collect();
-        let l = findings(ctx, &pending, &earlier, d.as_deref_mut(), server)?;
+        // Read against the live tables and the pending migrations that run between.
+        let unapplied: Vec<&MigrationFile> = files.iter().filter(|f| !applied(f)).collect();
+        let others = if connected {
+            unapplied
+        } else {
+            files.iter().collect()
+        };
+        let l = findings(ctx, &pending, &others, d.as_deref_mut(), server, true)?;
         found.findings.extend(l.findings);
         found.verdicts.extend(l.verdicts);
     }
@@ -437,13 +446,11 @@ pub fn before_batch(
     applied: &[AppliedRow],
 ) -> Result<()> {
     let policy = ctx.config.migrations.lint;
-    if policy == LintPolicy::Off || files.is_empty() {
+    if policy == LintPolicy::Off || !ctx.config.migrations.checks || files.is_empty() {
         return Ok(());
     }
-    let first = files[0].name.clone();
-    let earlier: Vec<&MigrationFile> = all
+    let others: Vec<&MigrationFile> = all
         .iter()
-        .filter(|f| f.name < first && !files.iter().any(|c| c.name == f.name))
         .filter(|f| !applied.iter().any(|r| r.name == f.name))
         .collect();
     let server = if d.dialect() == Dialect::Mysql {
@@ -451,7 +458,9 @@ pub fn before_batch(
     } else {
         None
     };
-    let mut found = findings(ctx, files, &earlier, Some(d), server)?.findings;
+    // No row counts here: a scan of each table before every batch would cost what the
+    // migration costs; `migrate:lint` counts.
+    let mut found = findings(ctx, files, &others, Some(d), server, false)?.findings;
     // The cluster's own check (before every batch) says those already.
     found.retain(|f| !f.code.starts_with("CL") && f.code != "LN101");
     let errors = found.iter().filter(|f| f.level == Level::Error).count();

@@ -128,6 +128,14 @@ fn warn_history(ctx: &Ctx, modified: &[String], missing: &[String]) {
 /// Everything checked before a batch runs: the columns its indexes name, the cluster's hazards.
 fn before_batch(jobs: &[Job<'_>], d: &mut dyn Driver, ctx: &Ctx) -> Result<()> {
     columns::check_index_columns(jobs, d)?;
+    cluster_hazards(jobs, d, ctx)
+}
+
+/// The cluster's hazards (on a Galera node), unless the checks are off (a replay).
+fn cluster_hazards(jobs: &[Job<'_>], d: &mut dyn Driver, ctx: &Ctx) -> Result<()> {
+    if !ctx.config.migrations.checks {
+        return Ok(());
+    }
     hazards::check(jobs, d, ctx.out)
 }
 
@@ -231,6 +239,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: MigrateOpts) -> Result<Report> {
         }
         let tracked = tracked_files(&files, &reverts);
         let jobs = with_prior_errors(down_jobs(&tracked, &mut *d, ctx.config)?, &reverts);
+        cluster_hazards(&jobs, &mut *d, ctx)?;
         let title = summary(&reverts, jobs.len(), "would roll back");
         return Ok(dry_run_report(
             ctx,
@@ -253,7 +262,7 @@ pub fn rollback(ctx: &Ctx, all: bool, opts: MigrateOpts) -> Result<Report> {
         let tracked = tracked_files(&files, &reverts);
         let jobs = with_prior_errors(down_jobs(&tracked, &mut *d, ctx.config)?, &reverts);
         let title = summary(&reverts, jobs.len(), "rolled back");
-        hazards::check(&jobs, &mut *d, ctx.out)?;
+        cluster_hazards(&jobs, &mut *d, ctx)?;
         let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Down, 0)?;
         let done = furrow_names(done, &files, &reverts);
         r.line(Style::Success, title);
@@ -313,7 +322,7 @@ pub fn down(ctx: &Ctx, name: Option<&str>) -> Result<Report> {
         let reverts = std::slice::from_ref(&revert);
         let tracked = tracked_files(&files, reverts);
         let jobs = with_prior_errors(down_jobs(&tracked, &mut *d, ctx.config)?, reverts);
-        hazards::check(&jobs, &mut *d, ctx.out)?;
+        cluster_hazards(&jobs, &mut *d, ctx)?;
         let done = Runner::new(d, &table, ctx.out)?.run(jobs, Direction::Down, 0)?;
         let done = furrow_names(done, &files, reverts);
         r.line(

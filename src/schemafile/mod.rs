@@ -74,7 +74,8 @@ fn dump_text(ctx: &Ctx, include_tracking: bool) -> Result<(String, Catalog, usiz
 /// Writes `text` to `path` through a file beside it, so a reader never sees half of it.
 fn write_file(path: &Path, text: &str) -> Result<()> {
     let tmp = path.with_file_name(format!(
-        ".{}.furrow-tmp",
+        ".{}.{}.furrow-tmp",
+        std::process::id(),
         path.file_name()
             .map(|n| n.to_string_lossy())
             .unwrap_or_default()

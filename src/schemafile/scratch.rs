@@ -20,6 +20,9 @@ pub struct Scratch {
 impl Scratch {
     pub fn create(config: &Config) -> Result<Scratch> {
         let mut scratch_config = config.clone();
+        // A replay of migrations that already ran: nothing to lint or refuse, no file to write.
+        scratch_config.migrations.checks = false;
+        scratch_config.migrations.schema_file = None;
         match &config.connection {
             Connection::Sqlite(_) => {
                 let path = SqlitePath::File(sqlite::scratch::scratch_path());

@@ -61,6 +61,8 @@ pub struct KeyDef {
     pub columns: Vec<String>,
     /// A foreign key's parent table.
     pub references: Option<String>,
+    /// The parent's columns it references, in order (`REFERENCES p (a, b)`).
+    pub ref_columns: Vec<String>,
 }
 
 /// One action of an `ALTER TABLE`.
@@ -115,7 +117,11 @@ pub enum Ddl {
         table: String,
         actions: Vec<AlterAction>,
     },
-    DropTable(Vec<String>),
+    /// `DROP TABLE [IF EXISTS] a, b`.
+    DropTable {
+        names: Vec<String>,
+        if_exists: bool,
+    },
     RenameTable(Vec<(String, String)>),
     Truncate(String),
     /// `DELETE FROM t …` / `UPDATE t …`, and whether it has a WHERE.
@@ -343,6 +349,7 @@ fn key_def(t: &Toks, a: usize, b: usize) -> Option<KeyDef> {
             name,
             columns: Vec::new(),
             references: None,
+            ref_columns: Vec::new(),
         });
     }
     if !t.punct(k, b'(') {
@@ -355,14 +362,18 @@ fn key_def(t: &Toks, a: usize, b: usize) -> Option<KeyDef> {
         }
     }
     let (columns, after) = t.name_list(k);
-    let references = (after..b)
-        .find(|&i| t.word(i, "REFERENCES"))
-        .and_then(|i| t.qualified(i + 1).map(|(n, _)| n));
+    let at = (after..b).find(|&i| t.word(i, "REFERENCES"));
+    let parent = at.and_then(|i| t.qualified(i + 1));
+    let ref_columns = parent
+        .as_ref()
+        .map(|(_, j)| t.name_list(*j).0)
+        .unwrap_or_default();
     Some(KeyDef {
         kind,
         name,
         columns,
-        references,
+        references: parent.map(|(n, _)| n),
+        ref_columns,
     })
 }
 
@@ -500,7 +511,7 @@ pub fn ddl(sql: &str) -> Option<Ddl> {
             if t.word(k, "OR") {
                 k += 2;
             }
-            let temporary = t.word(k, "TEMPORARY");
+            let temporary = t.word(k, "TEMPORARY") || t.word(k, "TEMP");
             if temporary {
                 k += 1;
             }
@@ -554,6 +565,7 @@ pub fn ddl(sql: &str) -> Option<Ddl> {
                     name,
                     columns,
                     references: None,
+                    ref_columns: Vec::new(),
                 },
             })
         }
@@ -593,15 +605,16 @@ pub fn ddl(sql: &str) -> Option<Ddl> {
                 return None;
             }
             k += 1;
-            if t.word(k, "IF") {
+            let if_exists = t.word(k, "IF");
+            if if_exists {
                 k += 2;
             }
-            let tables = t
+            let names = t
                 .items(k, t.t.len())
                 .into_iter()
                 .filter_map(|(a, _)| t.qualified(a).map(|(n, _)| n))
                 .collect();
-            Some(Ddl::DropTable(tables))
+            Some(Ddl::DropTable { names, if_exists })
         }
         Some(Tok::Word(w)) if w == "RENAME" && t.word(1, "TABLE") => {
             let pairs = t
@@ -730,7 +743,10 @@ mod tests {
         assert_eq!(keys.len(), 2);
         assert_eq!(
             ddl("DROP TABLE IF EXISTS a, `b`"),
-            Some(Ddl::DropTable(vec!["a".into(), "b".into()]))
+            Some(Ddl::DropTable {
+                names: vec!["a".into(), "b".into()],
+                if_exists: true
+            })
         );
         assert_eq!(
             ddl("TRUNCATE TABLE logs"),

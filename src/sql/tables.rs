@@ -41,15 +41,12 @@ fn as_written(sql: &str, upper: &str) -> String {
 /// `CREATE [OR REPLACE] [TEMPORARY] TABLE [IF NOT EXISTS] [db.]name …` or
 /// `ALTER [ONLINE] [IGNORE] TABLE [IF EXISTS] [db.]name …`; None for any other statement.
 pub fn table_shape(sql: &str) -> Option<TableShape> {
-    let head = super::leading_words(sql, 3);
+    let head = super::leading_words(sql, 1);
     let creates = match head.first().map(String::as_str) {
         Some("CREATE") => true,
         Some("ALTER") => false,
         _ => return None,
     };
-    if !head.iter().any(|w| w == "TABLE" || w == "TEMPORARY") {
-        return None;
-    }
     let toks = all_tokens(sql);
     let word = |i: usize, w: &str| matches!(toks.get(i), Some(Tok::Word(x)) if x == w);
     let mut i = 1;
@@ -57,7 +54,7 @@ pub fn table_shape(sql: &str) -> Option<TableShape> {
     while let Some(Tok::Word(w)) = toks.get(i) {
         match w.as_str() {
             "OR" | "REPLACE" | "ONLINE" | "IGNORE" => i += 1,
-            "TEMPORARY" => {
+            "TEMPORARY" | "TEMP" => {
                 temporary = true;
                 i += 1
             }
@@ -172,6 +169,12 @@ mod tests {
         assert!(shape("CREATE TABLE t LIKE u").like);
         assert!(shape("CREATE TABLE t (LIKE u)").like);
         assert!(shape("CREATE TEMPORARY TABLE t (v INT)").temporary);
+        assert!(shape("CREATE TEMP TABLE t (v INT)").temporary);
+        let s = shape("CREATE OR REPLACE TABLE logs (msg TEXT) ENGINE=MyISAM");
+        assert!(!s.adds_primary_key && s.engine.as_deref() == Some("MyISAM"));
+        assert!(shape("ALTER ONLINE IGNORE TABLE t ENGINE=Aria")
+            .engine
+            .is_some());
         assert!(table_shape("CREATE VIEW v AS SELECT 1").is_none());
         assert!(table_shape("CREATE INDEX i ON t (a)").is_none());
     }

@@ -60,6 +60,13 @@ fn golden() -> Vec<(&'static str, &'static str, String, Vec<&'static str>)> {
         y("mysql", "up:\n  - drop_column: { table: accounts, column: bio }\n", &["DS102", "BC101", "RV101"]),
         y("mysql", "up:\n  - add_column: { table: accounts, column: { name: bio2, type: text } }\n", &["RV102"]),
         y("mysql", "up:\n  - create_table:\n      name: tags\n      columns:\n        - { name: id, type: increments }\n    lint: { ignore: [RV102], reason: nothing is written to it before the next release }\n", &[]),
+        m("ALTER TABLE accounts ADD COLUMN status VARCHAR(10);\nUPDATE accounts SET status = 'active';", &["MY101"]),
+        m("CREATE TABLE staging (id INT PRIMARY KEY);\nDELETE FROM staging;", &["MY101"]),
+        m("DROP TABLE IF EXISTS tmp_import;", &[]),
+        m("CREATE TABLE posts (id INT PRIMARY KEY, body TEXT);\nCREATE FULLTEXT INDEX f_body ON posts (body);", &[]),
+        m("ALTER TABLE Accounts DROP COLUMN bio;", &["DS102", "BC101"]),
+        s("CREATE TEMP TABLE scratch (x INT);\nDROP TABLE scratch;", &[]),
+        s("CREATE TABLE accounts_new (id INTEGER PRIMARY KEY, name VARCHAR(50));\nINSERT INTO accounts_new SELECT id, name FROM accounts;\nDROP TABLE accounts;\nALTER TABLE accounts_new RENAME TO accounts;", &[]),
         s("ALTER TABLE accounts ADD COLUMN x INT NOT NULL;", &["MF102"]),
         s("ALTER TABLE accounts ADD COLUMN x INT NOT NULL DEFAULT 0;", &[]),
         s("ALTER TABLE accounts DROP COLUMN age;", &["DS102", "BC101", "SQ102"]),
@@ -333,6 +340,25 @@ mysql_test! {
             p.run(&["migrate:latest"]).ok();
         }
     }
+
+    fn counts_use_the_tables_own_names_and_the_referenced_columns(p) {
+        // A table with capitals (case-sensitive on Linux), and a key onto a unique column
+        // that is not the primary key.
+        p.migration("20240101000000_base.sql", &sql("CREATE TABLE Users (id INT PRIMARY KEY, email VARCHAR(100), country_code CHAR(2));\nCREATE TABLE countries (id INT PRIMARY KEY, code CHAR(2) NOT NULL UNIQUE);"));
+        p.run(&["migrate:latest"]).ok();
+        let mut db = p.db();
+        db.exec("INSERT INTO countries VALUES (1, 'FR'), (2, 'DE')");
+        db.exec("INSERT INTO Users VALUES (1, 'a@x', 'FR'), (2, 'a@x', 'DE'), (3, 'b@x', 'XX')");
+        p.migration("20240102000000_unique.sql", &sql("ALTER TABLE Users ADD UNIQUE KEY u_email (email);"));
+        p.run(&["migrate:lint", "unique"]).code(1).has("error MF101").has("the live table has 1 repeated value now");
+        p.remove("migrations/20240102000000_unique.sql");
+        p.migration("20240103000000_fk.sql", &sql("ALTER TABLE Users ADD CONSTRAINT fk_country FOREIGN KEY (country_code) REFERENCES countries (code);"));
+        p.run(&["migrate:lint", "fk"]).code(1).has("error MF103").has("the live table has 1 row pointing nowhere now");
+        p.run(&["migrate:latest"]).code(1);
+        db.exec("UPDATE Users SET country_code = 'DE' WHERE id = 3");
+        p.run(&["migrate:lint", "fk"]).ok().has("warning MF103").has("none does today");
+        p.run(&["migrate:latest"]).ok();
+    }
 }
 
 #[test]
@@ -376,4 +402,14 @@ mysql_test! {
         assert!(out.stdout.contains("rows of `big` (the server's plan)"), "{}", out.all());
         assert_eq!(out.stdout.matches("LK104").count(), 1, "the UPDATE of every row, not those of one row: {}", out.all());
     }
+}
+
+#[test]
+fn schema_drift_replays_history_without_linting_it() {
+    let mut p = Project::new(Backend::Sqlite);
+    p.migration("20240101000000_base.sql", SQLITE_BASE);
+    p.migration("20240102000000_drop.sql", &sql("DROP TABLE orders;"));
+    p.run(&["migrate:latest"]).ok();
+    p.set_extra("  migrations:\n    extension: sql\n    lint: error\n");
+    p.run(&["schema:drift"]).ok().lacks("lint").lacks("DS101");
 }

@@ -107,6 +107,24 @@ impl Introspect for MysqlDriver {
         Ok(keys.into_iter().map(|(_, c)| c).collect())
     }
 
+    fn table_named(&mut self, table: &str) -> DbResult<Option<String>> {
+        let rows = self.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() \
+             AND LOWER(table_name) = LOWER(?) ORDER BY table_name = ? DESC LIMIT 1",
+            &[
+                Value::Text(table.to_string()),
+                Value::Text(table.to_string()),
+            ],
+        )?;
+        Ok(
+            match rows.into_iter().next().and_then(|r| r.into_iter().next()) {
+                Some(Value::Text(t)) => Some(t),
+                Some(Value::Bytes(b)) => Some(String::from_utf8_lossy(&b).into_owned()),
+                _ => None,
+            },
+        )
+    }
+
     fn indexed_columns(&mut self, table: &str) -> DbResult<Vec<(String, bool)>> {
         let rows = self.query(
             "SELECT LOWER(column_name), MIN(non_unique) FROM information_schema.statistics \

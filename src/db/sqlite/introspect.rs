@@ -24,6 +24,15 @@ impl Introspect for SqliteDriver {
         })
     }
 
+    fn table_named(&mut self, table: &str) -> DbResult<Option<String>> {
+        let rows = self.bind_and_run(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE LIMIT 1",
+            &[Value::Text(table.to_string())],
+            |r| r.get::<_, String>(0).unwrap_or_default(),
+        )?;
+        Ok(rows.into_iter().next())
+    }
+
     fn indexed_columns(&mut self, table: &str) -> DbResult<Vec<(String, bool)>> {
         let mut out: Vec<(String, bool)> = Vec::new();
         let mut add = |c: String, unique: bool| match out.iter_mut().find(|(n, _)| *n == c) {
