@@ -361,7 +361,11 @@ mod tests {
             parse_connection_string("mysql://u:secret@h:99999/d", Client::Mysql, base).unwrap_err();
         assert!(!err.contains("secret"));
         // No `@host`: the password would read as a port.
-        let err = parse_connection_string("mysql://app:s3cret-pw/db", Client::Mysql, base).unwrap_err();
-        assert!(!err.contains("s3cret-pw") && err.contains("no `@host`"), "{err}");
+        let err =
+            parse_connection_string("mysql://app:s3cret-pw/db", Client::Mysql, base).unwrap_err();
+        assert!(
+            !err.contains("s3cret-pw") && err.contains("no `@host`"),
+            "{err}"
+        );
     }
 }

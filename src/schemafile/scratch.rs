@@ -25,7 +25,7 @@ impl Scratch {
         scratch_config.migrations.schema_file = None;
         match &config.connection {
             Connection::Sqlite(_) => {
-                let path = SqlitePath::File(sqlite::scratch::scratch_path());
+                let path = SqlitePath::Shared(sqlite::scratch::scratch_name());
                 scratch_config.connection = Connection::Sqlite(path);
                 let keeper = db::open(&scratch_config, OpenMode::ReadWrite, wait(config))?;
                 Ok(Scratch {

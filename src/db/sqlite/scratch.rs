@@ -2,15 +2,11 @@
 //! of this process (SQLite's `mode=memory&cache=shared` URI), gone when the last one closes,
 //! so nothing is ever left behind, even after a kill.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// A name no other scratch database of this process has.
-pub fn scratch_path() -> PathBuf {
+/// The name of an in-memory database no other scratch database of this process has.
+pub fn scratch_name() -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
     let n = N.fetch_add(1, Ordering::SeqCst);
-    PathBuf::from(format!(
-        "file:furrow_drift_{}_{n}?mode=memory&cache=shared",
-        std::process::id()
-    ))
+    format!("furrow_drift_{}_{n}", std::process::id())
 }
