@@ -50,11 +50,19 @@ impl Output {
         let color = !json && !no_color && !env_no_color && std::io::stdout().is_terminal();
         colored::control::set_override(color);
         Output {
+            interactive: !json && std::io::stderr().is_terminal(),
+            ..Output::quiet(json, verbose, Vec::new())
+        }
+    }
+
+    /// Prints nothing itself but what its fields allow; no target, no listener.
+    fn quiet(json: bool, verbose: bool, secrets: Vec<String>) -> Self {
+        Output {
             json,
             verbose,
-            interactive: !json && std::io::stderr().is_terminal(),
+            interactive: false,
             target: None,
-            secrets: RefCell::new(Vec::new()),
+            secrets: RefCell::new(secrets),
             warnings: RefCell::new(Vec::new()),
             notes: RefCell::new(Vec::new()),
             listener: None,
@@ -65,14 +73,8 @@ impl Output {
     /// everything that happens goes to `listener`, if any.
     pub fn for_library(listener: Option<Listener>, secrets: Vec<String>) -> Self {
         Output {
-            json: true,
-            verbose: false,
-            interactive: false,
-            target: None,
-            secrets: RefCell::new(secrets),
-            warnings: RefCell::new(Vec::new()),
-            notes: RefCell::new(Vec::new()),
             listener,
+            ..Output::quiet(true, false, secrets)
         }
     }
 
@@ -88,14 +90,8 @@ impl Output {
     /// and notes are kept for the fleet's report.
     pub fn for_target(target: &str, verbose: bool, secrets: Vec<String>) -> Self {
         Output {
-            json: true,
-            verbose,
-            interactive: false,
             target: Some(target.to_string()),
-            secrets: RefCell::new(secrets),
-            warnings: RefCell::new(Vec::new()),
-            notes: RefCell::new(Vec::new()),
-            listener: None,
+            ..Output::quiet(true, verbose, secrets)
         }
     }
 

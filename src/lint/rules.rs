@@ -30,6 +30,7 @@ pub trait Live {
 }
 
 /// A migration's down, as far as the rules go.
+#[derive(Clone)]
 pub enum Down {
     Written,
     /// Derived from the up: the ops whose reverse loses data written since (a dropped table
@@ -76,6 +77,17 @@ struct Col {
     def: Option<ColumnDef>,
     indexed: bool,
     unique: bool,
+}
+
+impl Col {
+    /// A column as a statement defines it (its own UNIQUE or PRIMARY KEY indexes it).
+    fn defined(c: &ColumnDef) -> Col {
+        Col {
+            def: Some(c.clone()),
+            indexed: c.unique || c.primary,
+            unique: c.unique || c.primary,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -185,14 +197,7 @@ impl Model<'_, '_> {
             ..Table::default()
         };
         for c in columns {
-            t.cols.push((
-                c.name.clone(),
-                Col {
-                    def: Some(c.clone()),
-                    indexed: c.unique || c.primary,
-                    unique: c.unique || c.primary,
-                },
-            ));
+            t.cols.push((c.name.clone(), Col::defined(c)));
         }
         for k in keys {
             mark_indexed(&mut t, k);
@@ -294,14 +299,6 @@ fn q(d: Dialect, ident: &str) -> String {
     d.quote_ident(ident)
 }
 
-/// Applies the statements of migrations that run before the linted ones (offline: all the
-/// earlier files; connected: the earlier pending ones) to the model, finding nothing.
-fn replay(model: &mut Model<'_, '_>, sqls: &[&str]) {
-    for s in sqls {
-        apply(model, sql::ddl(s).as_ref(), usize::MAX);
-    }
-}
-
 /// The model after a statement.
 fn apply(model: &mut Model<'_, '_>, ddl: Option<&Ddl>, m: usize) {
     match ddl {
@@ -311,7 +308,6 @@ fn apply(model: &mut Model<'_, '_>, ddl: Option<&Ddl>, m: usize) {
             keys,
             ..
         }) => {
-            let m = if m == usize::MAX { usize::MAX - 1 } else { m };
             model.create(name, columns, keys, m);
         }
         Some(Ddl::DropTable { names, .. }) => {
@@ -340,14 +336,7 @@ fn apply(model: &mut Model<'_, '_>, ddl: Option<&Ddl>, m: usize) {
                     match a {
                         AlterAction::AddColumn(c) => {
                             t.columns_added_in = Some(m);
-                            t.cols.push((
-                                c.name.clone(),
-                                Col {
-                                    def: Some(c.clone()),
-                                    indexed: c.unique || c.primary,
-                                    unique: c.unique || c.primary,
-                                },
-                            ))
+                            t.cols.push((c.name.clone(), Col::defined(c)));
                         }
                         AlterAction::DropColumn(c) => t.cols.retain(|(n, _)| n != c),
                         AlterAction::ModifyColumn { from, def } => {
@@ -380,7 +369,7 @@ const DML: [&str; 4] = ["INSERT", "UPDATE", "DELETE", "REPLACE"];
 
 /// Every finding of the migrations, in order, with the statement each belongs to (an index
 /// into the concatenation of their units), before `lint:ignore` directives are applied.
-pub fn lint(earlier: &[&str], migrations: &[Migration<'_>], target: &mut Target<'_>) -> Linted {
+pub fn lint(migrations: &[Migration<'_>], target: &mut Target<'_>) -> Linted {
     let dialect = target.dialect;
     let server = target.server;
     let mut model = Model {
@@ -388,7 +377,6 @@ pub fn lint(earlier: &[&str], migrations: &[Migration<'_>], target: &mut Target<
         live: target.live.as_deref_mut(),
         count: target.count,
     };
-    replay(&mut model, earlier);
     let mut all = Linted::default();
     for (m, mig) in migrations.iter().enumerate() {
         if mig.quiet {

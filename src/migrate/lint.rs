@@ -69,11 +69,7 @@ impl Live for LiveDb<'_, '_> {
 
     fn count(&mut self, sql: &str) -> Option<u64> {
         let rows = self.d.query(sql, &[]).ok()?;
-        match rows.first()?.first()? {
-            crate::value::Value::Int(n) => Some((*n).max(0) as u64),
-            crate::value::Value::Text(t) => t.parse().ok(),
-            _ => None,
-        }
+        crate::db::cell_text(rows.first()?.first()?).parse().ok()
     }
 }
 
@@ -197,11 +193,7 @@ fn findings<'d, 's: 'd>(
             file: &p.file.display,
             units: u,
             rebuilds,
-            down: match &p.down {
-                Down::Written => Down::Written,
-                Down::Missing => Down::Missing,
-                Down::Derived(l) => Down::Derived(l.clone()),
-            },
+            down: p.down.clone(),
             quiet: *quiet,
         });
     }
@@ -217,7 +209,7 @@ fn findings<'d, 's: 'd>(
             live: live_db.as_mut().map(|l| l as &mut dyn Live),
             count,
         };
-        rules::lint(&[], &migrations, &mut target)
+        rules::lint(&migrations, &mut target)
     };
     for m in migrations.iter().filter(|m| !m.quiet) {
         if let Some(g) = &galera {
@@ -249,10 +241,7 @@ fn server_of(d: Option<&mut (dyn Driver + '_)>, flag: Option<&str>) -> Result<Op
     let text = rows
         .and_then(|r| r.into_iter().next())
         .and_then(|r| r.into_iter().next())
-        .map(|v| match v {
-            crate::value::Value::Text(t) => t,
-            other => other.preview(),
-        });
+        .map(|v| crate::db::cell_text(&v));
     Ok(text.and_then(|t| Server::parse(&t)))
 }
 

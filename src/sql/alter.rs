@@ -110,8 +110,12 @@ pub enum Ddl {
     CreateTable {
         name: String,
         temporary: bool,
+        /// `CREATE TABLE t LIKE u` / `(LIKE u)`: a copy of another table's definition.
+        like: bool,
         columns: Vec<ColumnDef>,
         keys: Vec<KeyDef>,
+        /// The `ENGINE =` table option, upper-cased.
+        engine: Option<String>,
     },
     Alter {
         table: String,
@@ -497,6 +501,27 @@ fn alter_action(t: &Toks, a: usize, b: usize) -> AlterAction {
     }
 }
 
+/// The `ENGINE [=] X` among a CREATE TABLE's options (from `from`, until a `SELECT`).
+fn table_engine(t: &Toks, from: usize) -> Option<String> {
+    let mut k = from;
+    while k < t.t.len() {
+        match &t.t[k] {
+            Tok::Word(w) if w == "SELECT" || w == "AS" => return None,
+            Tok::Word(w) if w == "ENGINE" => {
+                let j = if t.punct(k + 1, b'=') { k + 2 } else { k + 1 };
+                return match t.t.get(j) {
+                    Some(Tok::Word(e) | Tok::Ident(e)) => Some(e.clone()),
+                    _ => None,
+                };
+            }
+            Tok::Punct(b'(') => k = t.close(k),
+            _ => {}
+        }
+        k += 1;
+    }
+    None
+}
+
 fn head(t: &Toks, words: &[&str]) -> bool {
     words.iter().enumerate().all(|(i, w)| t.word(i, w))
 }
@@ -521,8 +546,11 @@ pub fn ddl(sql: &str) -> Option<Ddl> {
                     k += 3;
                 }
                 let (name, after) = t.qualified(k)?;
+                let like =
+                    t.word(after, "LIKE") || (t.punct(after, b'(') && t.word(after + 1, "LIKE"));
                 let (mut columns, mut keys) = (Vec::new(), Vec::new());
-                if t.punct(after, b'(') {
+                let mut options = after;
+                if t.punct(after, b'(') && !like {
                     let end = t.close(after);
                     for (a, b) in t.items(after + 1, end) {
                         match key_def(&t, a, b) {
@@ -530,12 +558,15 @@ pub fn ddl(sql: &str) -> Option<Ddl> {
                             None => columns.extend(column_def(&t, a, b)),
                         }
                     }
+                    options = end + 1;
                 }
                 return Some(Ddl::CreateTable {
                     name,
                     temporary,
+                    like,
                     columns,
                     keys,
+                    engine: table_engine(&t, options),
                 });
             }
             let kind = match t.t.get(k) {

@@ -1,7 +1,7 @@
 //! What a `CREATE TABLE`, `ALTER TABLE` or `LOCK TABLES` statement does to a table's primary
-//! key and storage engine, read from its tokens (for the cluster checks run before a batch).
+//! key and storage engine, as `sql::ddl` reads it (for the cluster checks run before a batch).
 
-use super::lex::{Lexer, Tok};
+use super::{AlterAction, Ddl, KeyKind};
 
 /// A table a statement creates or alters, as far as keys and engines go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,104 +22,57 @@ pub struct TableShape {
     pub engine: Option<String>,
 }
 
-fn all_tokens(sql: &str) -> Vec<Tok> {
-    let mut lx = Lexer::new(sql);
-    std::iter::from_fn(|| lx.next_tok()).collect()
-}
-
 /// The name as the statement spells it (its case), for messages.
-fn as_written(sql: &str, upper: &str) -> String {
+fn as_written(sql: &str, name: &str) -> String {
     let lower = sql.to_ascii_lowercase();
-    match lower.find(&upper.to_ascii_lowercase()) {
-        Some(at) if sql.is_char_boundary(at) && sql.is_char_boundary(at + upper.len()) => {
-            sql[at..at + upper.len()].to_string()
+    match lower.find(&name.to_ascii_lowercase()) {
+        Some(at) if sql.is_char_boundary(at) && sql.is_char_boundary(at + name.len()) => {
+            sql[at..at + name.len()].to_string()
         }
-        _ => upper.to_ascii_lowercase(),
+        _ => name.to_ascii_lowercase(),
     }
 }
 
 /// `CREATE [OR REPLACE] [TEMPORARY] TABLE [IF NOT EXISTS] [db.]name …` or
-/// `ALTER [ONLINE] [IGNORE] TABLE [IF EXISTS] [db.]name …`; None for any other statement.
+/// `ALTER [ONLINE] [IGNORE] TABLE [IF EXISTS] [db.]name …`, as `sql::ddl` reads them; None
+/// for any other statement.
 pub fn table_shape(sql: &str) -> Option<TableShape> {
-    let head = super::leading_words(sql, 1);
-    let creates = match head.first().map(String::as_str) {
-        Some("CREATE") => true,
-        Some("ALTER") => false,
-        _ => return None,
-    };
-    let toks = all_tokens(sql);
-    let word = |i: usize, w: &str| matches!(toks.get(i), Some(Tok::Word(x)) if x == w);
-    let mut i = 1;
-    let mut temporary = false;
-    while let Some(Tok::Word(w)) = toks.get(i) {
-        match w.as_str() {
-            "OR" | "REPLACE" | "ONLINE" | "IGNORE" => i += 1,
-            "TEMPORARY" | "TEMP" => {
-                temporary = true;
-                i += 1
-            }
-            _ => break,
-        }
+    match super::ddl(sql)? {
+        Ddl::CreateTable {
+            name,
+            temporary,
+            like,
+            columns,
+            keys,
+            engine,
+        } => Some(TableShape {
+            name: as_written(sql, &name),
+            creates: true,
+            temporary,
+            like,
+            adds_primary_key: columns.iter().any(|c| c.primary)
+                || keys.iter().any(|k| k.kind == KeyKind::Primary),
+            drops_primary_key: false,
+            engine: engine.map(|e| as_written(sql, &e)),
+        }),
+        Ddl::Alter { table, actions } => Some(TableShape {
+            name: as_written(sql, &table),
+            creates: false,
+            temporary: false,
+            like: false,
+            adds_primary_key: actions.iter().any(|a| match a {
+                AlterAction::AddKey(k) => k.kind == KeyKind::Primary,
+                AlterAction::AddColumn(c) | AlterAction::ModifyColumn { def: c, .. } => c.primary,
+                _ => false,
+            }),
+            drops_primary_key: actions.contains(&AlterAction::DropPrimaryKey),
+            engine: actions.iter().find_map(|a| match a {
+                AlterAction::Engine(e) => Some(as_written(sql, e)),
+                _ => None,
+            }),
+        }),
+        _ => None,
     }
-    if !word(i, "TABLE") {
-        return None;
-    }
-    i += 1;
-    if word(i, "IF") {
-        i += if word(i + 1, "NOT") { 3 } else { 2 };
-    }
-    let mut name = match toks.get(i) {
-        Some(Tok::Word(w) | Tok::Ident(w)) => w.clone(),
-        _ => return None,
-    };
-    i += 1;
-    if matches!(toks.get(i), Some(Tok::Punct(b'.'))) {
-        if let Some(Tok::Word(w) | Tok::Ident(w)) = toks.get(i + 1) {
-            name = w.clone();
-            i += 2;
-        }
-    }
-    let mut shape = TableShape {
-        name: as_written(sql, &name),
-        creates,
-        temporary,
-        like: false,
-        adds_primary_key: false,
-        drops_primary_key: false,
-        engine: None,
-    };
-    let mut depth = 0usize;
-    let mut k = i;
-    while k < toks.len() {
-        match &toks[k] {
-            Tok::Punct(b'(') => depth += 1,
-            Tok::Punct(b')') => depth = depth.saturating_sub(1),
-            Tok::Word(w) if w == "LIKE" && creates && k <= i + 1 => shape.like = true,
-            Tok::Word(w) if w == "PRIMARY" && word(k + 1, "KEY") => {
-                let dropped = k > 0 && word(k - 1, "DROP");
-                if dropped && !creates {
-                    shape.drops_primary_key = true;
-                } else if (creates && depth >= 1) || (!creates && !dropped) {
-                    shape.adds_primary_key = true;
-                }
-            }
-            // A table option (depth 0): `ENGINE = X` or `ENGINE X`.
-            Tok::Word(w) if w == "ENGINE" && depth == 0 => {
-                let mut j = k + 1;
-                if matches!(toks.get(j), Some(Tok::Punct(b'='))) {
-                    j += 1;
-                }
-                if let Some(Tok::Word(e) | Tok::Ident(e)) = toks.get(j) {
-                    shape.engine = Some(as_written(sql, e));
-                }
-            }
-            // `CREATE TABLE t AS SELECT …`: the rest is a query, not the table's definition.
-            Tok::Word(w) if (w == "SELECT" || w == "AS") && creates && depth == 0 => break,
-            _ => {}
-        }
-        k += 1;
-    }
-    Some(shape)
 }
 
 /// `LOCK TABLE[S] …` (not `UNLOCK TABLES`).

@@ -2,7 +2,7 @@
 //! milliseconds each).
 
 use super::MysqlDriver;
-use crate::db::{ClusterFacts, ColumnInfo, DbResult, Driver, Introspect, Value};
+use crate::db::{cell_text, ClusterFacts, ColumnInfo, DbResult, Driver, Introspect, Value};
 
 impl Introspect for MysqlDriver {
     fn cluster_facts(&mut self) -> DbResult<Option<ClusterFacts>> {
@@ -14,12 +14,7 @@ impl Introspect for MysqlDriver {
             &[],
         )?;
         let row = rows.into_iter().next().unwrap_or_default();
-        let text = |i: usize| match row.get(i) {
-            Some(Value::Text(t)) => t.clone(),
-            Some(Value::Int(n)) => n.to_string(),
-            Some(Value::Bytes(b)) => String::from_utf8_lossy(b).into_owned(),
-            _ => String::new(),
-        };
+        let text = |i: usize| row.get(i).map(cell_text).unwrap_or_default();
         let number = |i: usize| text(i).parse::<u64>().unwrap_or(0);
         Ok(Some(ClusterFacts {
             node: c.node,
@@ -116,13 +111,11 @@ impl Introspect for MysqlDriver {
                 Value::Text(table.to_string()),
             ],
         )?;
-        Ok(
-            match rows.into_iter().next().and_then(|r| r.into_iter().next()) {
-                Some(Value::Text(t)) => Some(t),
-                Some(Value::Bytes(b)) => Some(String::from_utf8_lossy(&b).into_owned()),
-                _ => None,
-            },
-        )
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .map(cell_text)
+            .filter(|t| !t.is_empty()))
     }
 
     fn indexed_columns(&mut self, table: &str) -> DbResult<Vec<(String, bool)>> {
@@ -186,11 +179,11 @@ impl Introspect for MysqlDriver {
             "SELECT COALESCE(table_rows, 0) FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?",
             &[Value::Text(table.to_string())],
         )?;
-        Ok(match rows.first().and_then(|r| r.first()) {
-            Some(Value::Int(n)) => (*n).max(0) as u64,
-            Some(Value::Text(n)) => n.parse().unwrap_or(0),
-            _ => 0,
-        })
+        Ok(rows
+            .first()
+            .and_then(|r| r.first())
+            .and_then(|v| cell_text(v).parse().ok())
+            .unwrap_or(0))
     }
 
     fn index_exists(&mut self, table: &str, name: &str) -> DbResult<bool> {
