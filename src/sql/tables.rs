@@ -22,15 +22,23 @@ pub struct TableShape {
     pub engine: Option<String>,
 }
 
-/// The name as the statement spells it (its case), for messages.
+/// The name as the statement spells it (its case), for messages: its first occurrence as
+/// a whole word (`b` in `CREATE TABLE b`, not the `b` of `TABLE`).
 fn as_written(sql: &str, name: &str) -> String {
     let lower = sql.to_ascii_lowercase();
-    match lower.find(&name.to_ascii_lowercase()) {
-        Some(at) if sql.is_char_boundary(at) && sql.is_char_boundary(at + name.len()) => {
-            sql[at..at + name.len()].to_string()
+    let wanted = name.to_ascii_lowercase();
+    let word =
+        |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    for (at, _) in lower.match_indices(&wanted) {
+        let end = at + wanted.len();
+        if word(lower[..at].chars().next_back()) || word(lower[end..].chars().next()) {
+            continue;
         }
-        _ => name.to_ascii_lowercase(),
+        if sql.is_char_boundary(at) && sql.is_char_boundary(end) {
+            return sql[at..end].to_string();
+        }
     }
+    wanted
 }
 
 /// `CREATE [OR REPLACE] [TEMPORARY] TABLE [IF NOT EXISTS] [db.]name …` or
@@ -123,6 +131,8 @@ mod tests {
         assert!(shape("CREATE TABLE t (LIKE u)").like);
         assert!(shape("CREATE TEMPORARY TABLE t (v INT)").temporary);
         assert!(shape("CREATE TEMP TABLE t (v INT)").temporary);
+        assert_eq!(shape("CREATE TABLE b (y INT)").name, "b");
+        assert_eq!(shape("alter table `Ta` engine=MyISAM").name, "Ta");
         let s = shape("CREATE OR REPLACE TABLE logs (msg TEXT) ENGINE=MyISAM");
         assert!(!s.adds_primary_key && s.engine.as_deref() == Some("MyISAM"));
         assert!(shape("ALTER ONLINE IGNORE TABLE t ENGINE=Aria")

@@ -898,3 +898,19 @@ fn schema_drift_across_a_fleet_names_the_tenant_changed_by_hand() {
         .has("4 targets: 3 no drift, 1 drifted")
         .has("t03: column accounts.nickname: only in the live database");
 }
+
+#[test]
+fn a_fleet_run_writes_no_schema_file() {
+    // One file, many databases: the targets would write it in turn (and race to).
+    let p = sqlite_fleet(GLOB);
+    p.write(
+        "knexfile.yaml",
+        &format!("development:\n  client: sqlite3\n  migrations:\n    extension: sql\n    schemaFile: ./schema.sql\n{GLOB}"),
+    );
+    tenants(&p, 3, false);
+    p.run(&["migrate:latest", "--all-targets"]).ok();
+    assert!(!p.path("schema.sql").exists());
+    for t in ["t01", "t02", "t03"] {
+        assert!(tenant_db(&p, t).has_table("accounts"), "{t}");
+    }
+}

@@ -838,3 +838,38 @@ fn a_node_lost_during_ddl_leaves_the_others_agreeing_and_the_next_runner_resumes
         );
     }
 }
+
+#[test]
+fn a_rollback_and_its_dry_run_check_the_down_section_and_its_own_directives() {
+    let _cluster = shared();
+    let Some(nodes) =
+        nodes("galera::a_rollback_and_its_dry_run_check_the_down_section_and_its_own_directives")
+    else {
+        return;
+    };
+    let p = ClusterProject::new(nodes, "");
+    // The up's directive silences the up's statement only, not the down's.
+    p.write(
+        "migrations/20240101000000_swap.sql",
+        "-- migrate:up\n-- lint:ignore CL101 one node writes it\nCREATE TABLE a (x INT);\n\n-- migrate:down\nCREATE TABLE b (y INT);\nDROP TABLE a;\n",
+    );
+    let up = p.run(0, &["migrate:latest"]);
+    assert_eq!(up.code, 0, "{}", up.all());
+    for args in [
+        &["migrate:rollback", "--dry-run"][..],
+        &["migrate:rollback"][..],
+    ] {
+        let out = p.run(1, args);
+        assert_eq!(out.code, 1, "{args:?}\n{}", out.all());
+        assert!(
+            out.all()
+                .contains("statement 1 (line 6): CL101 table `b` has no primary key"),
+            "{args:?}\n{}",
+            out.all()
+        );
+    }
+    assert!(
+        p.has_table(0, "a") && !p.has_table(0, "b"),
+        "nothing of the down ran"
+    );
+}

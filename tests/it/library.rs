@@ -118,3 +118,20 @@ mysql_test! {
         assert_eq!(p.db().scalar("SELECT COUNT(*) FROM pw"), 1);
     }
 }
+
+#[test]
+fn the_library_rewrites_the_schema_file_as_the_cli_does() {
+    let p = example_project();
+    p.write(
+        "knexfile.yaml",
+        "development:\n  client: sqlite3\n  connection: { filename: ./dev.sqlite3 }\n  migrations:\n    schemaFile: ./schema.sql\n",
+    );
+    let project = furrow::Project::open(p.path("knexfile.yaml"), "development").unwrap();
+    assert_eq!(project.migrate_latest().unwrap().batch, Some(1));
+    let written = std::fs::read_to_string(p.path("schema.sql")).expect("schema.sql written");
+    assert!(
+        written.contains("accounts") && written.contains("roles"),
+        "{written}"
+    );
+    assert_eq!(written, project.schema_dump().unwrap());
+}
